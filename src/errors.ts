@@ -1,0 +1,79 @@
+// The one registry of errors a client can see. Every code maps to an HTTP status and an OpenAI error `type`, so
+// the official SDKs raise the class they would raise against OpenAI (401 → AuthenticationError, 429 →
+// RateLimitError, …). Handlers throw `GatewayError`; the server turns it into `{"error":{message,type,code,param}}`.
+
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'insufficient_quota'
+  | 'server_error'
+  | 'timeout_error'
+  | 'service_unavailable';
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+}
+
+export const ERRORS = {
+  invalid_json: { status: 400, type: 'invalid_request_error' },
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  body_too_large: { status: 413, type: 'invalid_request_error' },
+  operation_not_supported: { status: 400, type: 'invalid_request_error' },
+  missing_api_key: { status: 401, type: 'authentication_error' },
+  invalid_api_key: { status: 401, type: 'authentication_error' },
+  model_not_allowed: { status: 403, type: 'permission_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  route_not_found: { status: 404, type: 'not_found_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  backend_busy: { status: 429, type: 'rate_limit_error' },
+  upstream_error: { status: 502, type: 'server_error' },
+  upstream_unavailable: { status: 503, type: 'service_unavailable' },
+  upstream_timeout: { status: 504, type: 'timeout_error' },
+  stream_interrupted: { status: 502, type: 'server_error' },
+  shutting_down: { status: 503, type: 'service_unavailable' },
+  internal_error: { status: 500, type: 'server_error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface GatewayErrorOptions {
+  /** The request field at fault, as OpenAI's `param`. */
+  param?: string;
+  /** Seconds the client should wait; sent as `Retry-After`. */
+  retryAfterS?: number;
+  /** Overrides the registry status: an upstream 4xx relayed as-is keeps its own status. */
+  status?: number;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly param: string | null;
+  readonly retryAfterS: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? ERRORS[code].status;
+    this.type = ERRORS[code].type;
+    this.param = options.param ?? null;
+    this.retryAfterS = options.retryAfterS;
+  }
+
+  /** The OpenAI error body. */
+  toJSON(): { error: { message: string; type: string; code: string; param: string | null } } {
+    return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}
