@@ -1,6 +1,10 @@
 // The config file's schema: the one source of both the validation at start and the TypeScript types. Every
 // default lives here, so a config that passes validation is complete and the rest of the code never guesses.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
+
+// A string enum as JSON Schema `enum`, so a wrong value gets one error listing the allowed ones.
+const StringEnum = <T extends string[]>(values: [...T], options: { default?: T[number]; description?: string } = {}): TUnsafe<T[number]> =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
 
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
 
@@ -72,18 +76,14 @@ export const SimulatorSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const ProviderName = Type.Union([
-  Type.Literal('openai'),
-  Type.Literal('azure-openai'),
-  Type.Literal('anthropic'),
-  Type.Literal('simulator'),
-]);
+export const PROVIDERS = ['openai', 'azure-openai', 'anthropic', 'simulator'] as const;
+export const ProviderName = StringEnum([...PROVIDERS]);
 
 export const BackendSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._:/-]+$', description: 'shown in x-archway-backend' })),
     provider: ProviderName,
-    base_url: Type.Optional(Type.String({ format: 'uri' })),
+    base_url: Type.Optional(Type.String({ minLength: 1, description: 'http(s) URL; OpenAI-style ones end in /v1' })),
     api_key: Type.Optional(Type.String()),
     model: Type.Optional(Type.String({ minLength: 1, description: "the upstream's model name (Azure: the deployment)" })),
     api_version: Type.Optional(Type.String({ minLength: 1, description: 'Azure OpenAI api-version' })),
@@ -101,7 +101,8 @@ export const BackendSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RoutingStrategy = Type.Union([Type.Literal('priority'), Type.Literal('weighted'), Type.Literal('least-busy')]);
+const ROUTING: ['priority', 'weighted', 'least-busy'] = ['priority', 'weighted', 'least-busy'];
+export const RoutingStrategy = StringEnum(ROUTING);
 
 export const ModelSchema = Type.Object(
   {
@@ -127,14 +128,12 @@ export const ConfigSchema = Type.Object(
     data_dir: Type.String({ minLength: 1, default: './data' }),
     logging: Type.Object(
       {
-        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
-          default: 'info',
-        }),
+        level: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
         requests: Type.Boolean({ default: false, description: 'one log line per request (the request log always has a row)' }),
       },
       { additionalProperties: false, default: {} },
     ),
-    routing: Type.Union([Type.Literal('priority'), Type.Literal('weighted'), Type.Literal('least-busy')], {
+    routing: StringEnum(ROUTING, {
       default: 'priority',
       description: 'the strategy of models that name none',
     }),

@@ -1,0 +1,59 @@
+// `archway start`: runs the gateway until SIGTERM/SIGINT (drain, then exit) and reloads its config on SIGHUP.
+import { parseArgs } from 'node:util';
+import { loadConfig, resolveConfigPath } from '../../config/load.ts';
+import { Gateway } from '../../server/gateway.ts';
+import { UsageError } from '../usage-error.ts';
+
+function announce(url: string): (secret: string) => void {
+  return (secret) => {
+    process.stdout.write(
+      [
+        '',
+        '  An admin API key was created for this gateway. It is shown this once; store it now:',
+        '',
+        `    ${secret}`,
+        '',
+        '  Try it:',
+        `    curl ${url}/v1/chat/completions -H "Authorization: Bearer ${secret}" \\`,
+        `      -H "Content-Type: application/json" -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`,
+        '',
+        '  Set ARCHWAY_ADMIN_KEY to use your own admin key instead; create app keys with `archway keys create --name NAME`.',
+        '',
+      ].join('\n') + '\n',
+    );
+  };
+}
+
+export async function startCommand(argv: string[]): Promise<void> {
+  let values: { config?: string | undefined };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const path = resolveConfigPath(values.config, process.env);
+  const loaded = await loadConfig(path);
+  const { host, port } = loaded.config.server;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const gateway = await Gateway.start({ loaded, configPath: path, announceAdminKey: announce(`http://${shownHost}:${port}`) });
+  if (path === undefined) {
+    process.stdout.write(`archway: no archway.yaml here, running the quickstart config (simulated models). Listening on ${gateway.url}\n`);
+  }
+
+  process.on('SIGHUP', () => {
+    gateway.reload().catch(() => {
+      /* logged by reload; the old config keeps serving */
+    });
+  });
+  const stop = (): void => {
+    gateway.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        gateway.services.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

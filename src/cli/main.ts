@@ -1,0 +1,47 @@
+// The `archway` command. Each subcommand lives in its own file under commands/; this file only dispatches and turns
+// errors into messages and exit codes (2 for a usage mistake or an invalid config, 1 for anything else).
+import { ConfigError } from '../config/config-error.ts';
+import { UsageError } from './usage-error.ts';
+
+const HELP = `Usage: archway <command> [options]
+
+Commands:
+  start                 run the gateway (config: --config, ARCHWAY_CONFIG, ./archway.yaml, else the quickstart)
+  check-config [FILE]   validate a config file and say what is wrong, with the path of each problem
+  keys create --name N [--models a,b] [--role R] [--expires-in 30d]
+  keys list             list keys (never the keys themselves)
+  keys revoke ID|PREFIX revoke a key
+  simulate [--port N]   run the simulated model endpoint on its own (see archway simulate --help)
+
+Environment: ARCHWAY_HOST, ARCHWAY_PORT, ARCHWAY_DATA_DIR, ARCHWAY_CONFIG, ARCHWAY_ADMIN_KEY.
+`;
+
+type Command = (argv: string[]) => Promise<void>;
+
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  start: async () => (await import('./commands/start.ts')).startCommand,
+  'check-config': async () => (await import('./commands/check-config.ts')).checkConfigCommand,
+  keys: async () => (await import('./commands/keys.ts')).keysCommand,
+  simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) throw new UsageError(`unknown command "${name}"; run \`archway --help\` for the list`);
+  await (await load())(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || err instanceof ConfigError) {
+    process.stderr.write(`archway: ${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.stderr.write(`archway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

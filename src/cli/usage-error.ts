@@ -1,0 +1,5 @@
+// A mistake in how the command was invoked (unknown flag, bad value): the dispatcher prints the message and exits
+// with status 2, the usual code for usage errors, instead of a stack trace and 1.
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,46 @@
+// Rules JSON Schema cannot say: what each provider needs, URLs that parse, names that are unique. Also fills the
+// derived defaults (a backend's name and upstream model), so the rest of the code reads them as always present.
+import type { Config } from './schema.ts';
+import type { ConfigProblem } from './config-error.ts';
+
+const DEFAULT_BASE_URL: Readonly<Record<string, string>> = { anthropic: 'https://api.anthropic.com' };
+
+export function semanticProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [modelName, model] of Object.entries(config.models)) {
+    const names = new Set<string>();
+    model.backends.forEach((backend, i) => {
+      const at = `models[${JSON.stringify(modelName)}].backends[${i}]`;
+      const b = backend as { -readonly [K in keyof typeof backend]: (typeof backend)[K] };
+      b.name ??= `${b.provider}-${i}`;
+      b.model ??= modelName;
+      b.base_url ??= DEFAULT_BASE_URL[b.provider];
+      if (names.has(b.name)) problems.push({ path: `${at}.name`, message: `"${b.name}" is used twice in this model; names must be unique` });
+      names.add(b.name);
+      if (b.provider !== 'simulator' && b.base_url === undefined) {
+        problems.push({ path: `${at}.base_url`, message: `is required for provider ${b.provider}` });
+      }
+      if (b.base_url !== undefined) {
+        let url: URL | undefined;
+        try {
+          url = new URL(b.base_url);
+        } catch {
+          problems.push({ path: `${at}.base_url`, message: `"${b.base_url}" is not a URL` });
+        }
+        if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
+          problems.push({ path: `${at}.base_url`, message: `must be http:// or https://, got ${url.protocol}` });
+        }
+        if (url && (url.search !== '' || url.hash !== '')) {
+          problems.push({ path: `${at}.base_url`, message: 'must not have a query or fragment' });
+        }
+      }
+      if (b.provider === 'azure-openai' && b.api_version === undefined) {
+        problems.push({ path: `${at}.api_version`, message: 'is required for provider azure-openai (e.g. "2024-10-21")' });
+      }
+      if (b.simulator !== undefined && b.provider !== 'simulator') {
+        problems.push({ path: `${at}.simulator`, message: 'is only for provider simulator' });
+      }
+    });
+  }
+  return problems;
+}

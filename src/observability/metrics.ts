@@ -1,0 +1,65 @@
+// Prometheus metrics. One registry per gateway (tests run several gateways in one process). Gauges that mirror
+// state (circuits, bulkheads) are read at scrape time, so the request path pays nothing for them.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CIRCUIT_STATE_VALUE } from '../reliability/circuit-breaker.ts';
+
+export interface BackendGaugeSource {
+  readonly model: string;
+  readonly name: string;
+  circuitState(): number;
+  readonly inFlight: number;
+  readonly queued: number;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'endpoint' | 'model' | 'backend' | 'status'>;
+  readonly latency: Histogram<'endpoint' | 'model'>;
+  readonly ttft: Histogram<'model'>;
+  readonly tokens: Counter<'model' | 'kind'>;
+  readonly retries: Counter<'model' | 'backend' | 'reason'>;
+
+  constructor(backends: () => Iterable<BackendGaugeSource>) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'archway_process_' });
+    this.requests = new Counter({ name: 'archway_requests_total', help: 'Requests by endpoint, model, serving backend and HTTP status', labelNames: ['endpoint', 'model', 'backend', 'status'], registers });
+    this.latency = new Histogram({ name: 'archway_request_duration_seconds', help: 'Time from request to last byte', labelNames: ['endpoint', 'model'], buckets: LATENCY_BUCKETS, registers });
+    this.ttft = new Histogram({ name: 'archway_time_to_first_token_seconds', help: 'Streams: time from request to the first generated token', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
+    this.tokens = new Counter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
+    this.retries = new Counter({ name: 'archway_retries_total', help: 'Attempts that failed and led to a retry or failover', labelNames: ['model', 'backend', 'reason'], registers });
+    new Gauge({
+      name: 'archway_circuit_state',
+      help: 'Circuit breaker state per backend: 0 closed, 1 half-open, 2 open',
+      labelNames: ['model', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of backends()) this.set({ model: b.model, backend: b.name }, b.circuitState());
+      },
+    });
+    new Gauge({
+      name: 'archway_bulkhead_in_flight',
+      help: 'Requests in flight per backend',
+      labelNames: ['model', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of backends()) this.set({ model: b.model, backend: b.name }, b.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'archway_bulkhead_queue_depth',
+      help: 'Requests waiting for a bulkhead slot per backend',
+      labelNames: ['model', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of backends()) this.set({ model: b.model, backend: b.name }, b.queued);
+      },
+    });
+  }
+}
+
+export { CIRCUIT_STATE_VALUE };

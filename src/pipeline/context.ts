@@ -1,0 +1,35 @@
+// The one object a request carries through the pipeline: what it asked, who asked, where it went, and what came back.
+// Stages fill it in; the last stage turns it into the request-log row and the metrics.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Usage } from '../providers/adapter.ts';
+import type { Runtime } from '../upstream/runtime.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { GatewayServices } from '../server/services.ts';
+
+export interface RequestContext {
+  readonly id: string;
+  /** Epoch ms when the request arrived. */
+  readonly receivedAt: number;
+  /** performance.now() when the request arrived: durations are measured from here. */
+  readonly start: number;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The config the request started with: a reload does not change it mid-flight. */
+  readonly runtime: Runtime;
+  readonly services: GatewayServices;
+  /** Aborted when the client goes away before the response is complete. */
+  readonly clientGone: AbortController;
+  endpoint: string;
+  principal: Principal | undefined;
+  body: Record<string, unknown> | undefined;
+  model: string | null;
+  stream: boolean;
+  backend: string | null;
+  attempts: number;
+  /** Time spent waiting on upstreams (all attempts), for Server-Timing. */
+  upstreamMs: number;
+  ttftMs: number | null;
+  usage: Usage | undefined;
+  status: number;
+  error: string | null;
+}

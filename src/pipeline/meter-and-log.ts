@@ -1,0 +1,39 @@
+// The last stage: every request leaves one request-log row and its metrics. The returned promise resolves when the
+// row is durable; callers that owe the client the end of a successful response wait for it first.
+import type { RequestLogRow } from '../stores/request-log.ts';
+import type { RequestContext } from './context.ts';
+
+const recorded = new WeakSet<RequestContext>();
+
+export function meterAndLog(ctx: RequestContext): Promise<void> {
+  if (recorded.has(ctx)) return Promise.resolve();
+  recorded.add(ctx);
+  const latencyMs = performance.now() - ctx.start;
+  const { metrics, requestLog, log, logRequests } = ctx.services;
+  const model = ctx.model ?? '';
+  metrics.requests.inc({ endpoint: ctx.endpoint, model, backend: ctx.backend ?? '', status: ctx.status });
+  metrics.latency.observe({ endpoint: ctx.endpoint, model }, latencyMs / 1000);
+  if (ctx.ttftMs !== null) metrics.ttft.observe({ model }, ctx.ttftMs / 1000);
+  if (ctx.usage) {
+    metrics.tokens.inc({ model, kind: 'prompt' }, ctx.usage.prompt_tokens);
+    metrics.tokens.inc({ model, kind: 'completion' }, ctx.usage.completion_tokens);
+  }
+  const row: RequestLogRow = {
+    id: ctx.id,
+    ts: ctx.receivedAt,
+    keyId: ctx.principal?.keyId ?? null,
+    endpoint: ctx.endpoint,
+    model: ctx.model,
+    backend: ctx.backend,
+    attempts: ctx.attempts,
+    stream: ctx.stream,
+    status: ctx.status,
+    latencyMs,
+    ttftMs: ctx.ttftMs,
+    promptTokens: ctx.usage?.prompt_tokens ?? null,
+    completionTokens: ctx.usage?.completion_tokens ?? null,
+    error: ctx.error,
+  };
+  if (logRequests) log.info({ request: row }, 'request');
+  return requestLog.append(row);
+}

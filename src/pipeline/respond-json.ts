@@ -1,0 +1,23 @@
+// A non-streamed completion or embedding: the upstream's whole answer is read inside the attempt (so a body that
+// breaks off is still retried), translated to OpenAI's shape, recorded, then sent.
+import type { Operation, TranslatedBody } from '../providers/adapter.ts';
+import { sendJson } from '../server/respond.ts';
+import type { ModelRoute } from '../upstream/runtime.ts';
+import { readUpstreamBody } from '../upstream/read-body.ts';
+import { UpstreamProtocolError } from '../upstream/attempt-failure.ts';
+import type { RequestContext } from './context.ts';
+import { routeToBackend } from './route.ts';
+
+/** Embeddings of a large batch are big; anything past this is a runaway upstream. */
+const MAX_UPSTREAM_BODY = 256 * 1024 * 1024;
+
+export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<void> {
+  const { value, attempt } = await routeToBackend<TranslatedBody>(ctx, route, op, async (response, current) => {
+    const raw = await readUpstreamBody(response.body, MAX_UPSTREAM_BODY);
+    if (raw.length === 0) throw new UpstreamProtocolError('empty response body');
+    return current.backend.adapter.translateResponse(op, raw);
+  });
+  attempt.end('success');
+  ctx.usage = value.usage;
+  await sendJson(ctx, 200, value.body);
+}

@@ -1,0 +1,112 @@
+// A streamed chat completion. The attempt reads up to the upstream's first event before anything is sent, so a
+// backend that fails early is still retried; from then on events are forwarded as they arrive (never buffered), with
+// backpressure from the client. A stream that ends before the upstream's end-of-stream gets an explicit error event,
+// never a quiet `[DONE]`; and `[DONE]` itself is held until the request-log row is durable.
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../errors.ts';
+import type { StreamTranslator } from '../providers/adapter.ts';
+import { baseHeaders } from '../server/respond.ts';
+import { SseParser } from '../streaming/sse-parser.ts';
+import { SSE_DONE_FRAME, sseFrame } from '../streaming/sse-event.ts';
+import type { ModelRoute } from '../upstream/runtime.ts';
+import { classifyError, UpstreamProtocolError } from '../upstream/attempt-failure.ts';
+import type { RequestContext } from './context.ts';
+import { meterAndLog } from './meter-and-log.ts';
+import { routeToBackend, type Attempt } from './route.ts';
+
+interface OpenedStream {
+  readonly translator: StreamTranslator;
+  readonly parser: SseParser;
+  readonly chunks: AsyncIterator<Buffer>;
+  readonly first: string;
+}
+
+function translate(parser: SseParser, translator: StreamTranslator, chunk: Buffer): string {
+  let out = '';
+  for (const event of parser.push(chunk)) {
+    const frames = translator.push(event);
+    if (frames !== undefined) out += frames;
+  }
+  return out;
+}
+
+async function open(response: Dispatcher.ResponseData, attempt: Attempt, clientWantsUsage: boolean): Promise<OpenedStream> {
+  const translator = attempt.backend.adapter.createStreamTranslator({ clientWantsUsage });
+  const parser = new SseParser();
+  const chunks = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let first = '';
+  while (first === '' && !translator.done) {
+    const next = await chunks.next();
+    if (next.done) throw new UpstreamProtocolError('the stream ended before its first event');
+    first = translate(parser, translator, next.value);
+  }
+  return { translator, parser, chunks, first };
+}
+
+/** Resolves when the client can take more, or has gone away. */
+function drained(ctx: RequestContext): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      ctx.res.off('drain', done).off('close', done);
+      resolve();
+    };
+    ctx.res.on('drain', done).on('close', done);
+  });
+}
+
+function errorFrame(code: string, message: string): string {
+  return sseFrame(JSON.stringify({ error: { message, type: 'server_error', code } }));
+}
+
+export async function respondStream(ctx: RequestContext, route: ModelRoute): Promise<void> {
+  const streamOptions = ctx.body!.stream_options as { include_usage?: unknown } | null | undefined;
+  const clientWantsUsage = streamOptions?.include_usage === true;
+  const { value: stream, attempt } = await routeToBackend(ctx, route, 'chat', (response, current) => open(response, current, clientWantsUsage));
+  const { translator, parser, chunks } = stream;
+  const { res } = ctx;
+
+  ctx.status = 200;
+  res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8'), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const write = (frames: string): boolean => {
+    if (ctx.ttftMs === null && translator.sawContent) ctx.ttftMs = performance.now() - ctx.start;
+    return res.write(frames);
+  };
+  write(stream.first);
+
+  let failure: string | undefined;
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      const frames = translate(parser, translator, next.value);
+      if (frames !== '' && !write(frames) && !res.destroyed) await drained(ctx);
+      if (res.destroyed) break;
+    }
+  } catch (err) {
+    failure = ctx.clientGone.signal.aborted ? 'client closed the connection' : classifyError(err, attempt.backend.timeouts).message;
+  }
+  ctx.usage = translator.usage;
+
+  if (ctx.clientGone.signal.aborted || res.destroyed) {
+    attempt.end('neutral');
+    attempt.abort(new Error('client gone'));
+    ctx.status = 499; // nginx's "client closed request": the client left before the end
+    ctx.error = 'client closed the connection before the stream ended';
+    await meterAndLog(ctx);
+    return;
+  }
+  if (translator.done && failure === undefined) {
+    attempt.end('success');
+    ctx.error = translator.upstreamError ?? null;
+    await meterAndLog(ctx);
+    res.end(SSE_DONE_FRAME);
+    return;
+  }
+  // The upstream stopped before its end-of-stream: say so in the stream, and count it against the backend.
+  attempt.end('failure');
+  const reason = failure ?? 'the upstream closed the stream before it was complete';
+  ctx.status = new GatewayError('stream_interrupted', reason).status;
+  ctx.error = `stream interrupted: ${reason}`;
+  await meterAndLog(ctx);
+  res.end(errorFrame('stream_interrupted', `the stream from ${attempt.backend.name} was interrupted: ${reason}. The answer above is incomplete.`));
+}

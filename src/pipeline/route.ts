@@ -1,0 +1,190 @@
+// The route stage: tries a model's backends until one answers. Each attempt takes a bulkhead slot and the circuit
+// breaker's permission, sends the request through the provider adapter, and hands the answer to `accept`, which
+// reads as much as it must before anything reaches the client (a whole JSON body, or a stream's first event). A
+// failure in there is retried on the next backend (failover) or, once every backend was tried, after a backoff with
+// full jitter — until the attempts or the deadline run out. Once `accept` returns, the response is the client's and
+// is never retried.
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../errors.ts';
+import { backoffDelayMs, retryAfterSeconds } from '../reliability/backoff.ts';
+import { BulkheadFullError } from '../reliability/bulkhead.ts';
+import { orderBackends } from '../reliability/routing-strategy.ts';
+import type { Operation } from '../providers/adapter.ts';
+import type { Backend } from '../upstream/backend.ts';
+import type { ModelRoute } from '../upstream/runtime.ts';
+import { AttemptTimeout, classifyError, UpstreamStatusError, type AttemptFailure } from '../upstream/attempt-failure.ts';
+import { readUpstreamBody } from '../upstream/read-body.ts';
+import type { RequestContext } from './context.ts';
+
+/** One attempt in progress: what `accept` gets, and what the caller ends once the response is done. */
+export class Attempt {
+  readonly backend: Backend;
+  readonly startedAt = performance.now();
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #ctx: RequestContext;
+  readonly #onClientGone = (): void => this.#controller.abort(this.#ctx.clientGone.signal.reason);
+  #ended = false;
+
+  constructor(ctx: RequestContext, backend: Backend) {
+    this.backend = backend;
+    this.#ctx = ctx;
+    const totalMs = backend.timeouts.total_ms;
+    this.#timer = setTimeout(() => this.#controller.abort(new AttemptTimeout(totalMs)), totalMs);
+    ctx.clientGone.signal.addEventListener('abort', this.#onClientGone, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Releases the backend: outcome "success" or "failure" informs its circuit breaker, "neutral" does not. */
+  end(outcome: 'success' | 'failure' | 'neutral'): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#timer);
+    this.#ctx.clientGone.signal.removeEventListener('abort', this.#onClientGone);
+    this.#ctx.upstreamMs += performance.now() - this.startedAt;
+    this.backend.bulkhead.leave();
+    if (outcome === 'success') this.backend.breaker.onSuccess();
+    else if (outcome === 'failure') this.backend.breaker.onFailure();
+    else this.backend.breaker.release();
+  }
+
+  /** Stops the upstream request (its socket is not reused). */
+  abort(reason: Error): void {
+    this.#controller.abort(reason);
+  }
+}
+
+export type Accept<T> = (response: Dispatcher.ResponseData, attempt: Attempt) => Promise<T>;
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** Takes a bulkhead slot: at once on the first candidate that has one free, else waits on the first that can queue. */
+async function takeSlot(ctx: RequestContext, candidates: Backend[]): Promise<Backend | undefined> {
+  for (const backend of candidates) if (backend.bulkhead.tryEnter()) return backend;
+  for (const backend of candidates) {
+    if (backend.bulkhead.saturated) continue;
+    try {
+      await backend.bulkhead.enter(ctx.clientGone.signal);
+      return backend;
+    } catch (err) {
+      if (!(err instanceof BulkheadFullError)) throw err;
+    }
+  }
+  return undefined;
+}
+
+export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, op: Operation, accept: Accept<T>): Promise<{ value: T; attempt: Attempt }> {
+  const { retry } = route;
+  const deadline = ctx.start + retry.deadline_ms;
+  const failures: string[] = [];
+  const excluded = new Set<Backend>();
+  let triedThisRound = new Set<Backend>();
+  let round = 0;
+  let allRateLimited = true;
+  let sawBusy = false;
+
+  while (ctx.attempts < retry.max_attempts && !ctx.clientGone.signal.aborted) {
+    const usable = route.backends.filter((b) => !excluded.has(b) && b.adapter.supports(op));
+    let candidates = orderBackends(route.strategy, usable).filter((b) => !triedThisRound.has(b));
+    if (candidates.length === 0) {
+      // Every usable backend was tried (or is refusing): wait, then start a new round.
+      const waitMs = nextRoundDelay(usable, triedThisRound.size > 0, round, retry.base_delay_ms, retry.max_delay_ms);
+      if (waitMs === undefined || performance.now() + waitMs >= deadline) break;
+      await sleep(waitMs, ctx.clientGone.signal);
+      round++;
+      triedThisRound = new Set();
+      candidates = orderBackends(route.strategy, usable);
+      if (candidates.length === 0) break;
+    }
+    if (ctx.attempts > 0 && performance.now() >= deadline) break;
+
+    const backend = await takeSlot(ctx, candidates);
+    if (backend === undefined) {
+      sawBusy = true;
+      candidates.forEach((b) => triedThisRound.add(b));
+      if (triedThisRound.size >= usable.length) break;
+      continue;
+    }
+    if (!backend.breaker.tryAcquire()) {
+      backend.bulkhead.leave();
+      triedThisRound.add(backend);
+      continue;
+    }
+
+    ctx.attempts++;
+    const attempt = new Attempt(ctx, backend);
+    try {
+      const call = backend.adapter.buildRequest(op, ctx.body!, backend.target);
+      const response = await backend.pool.request({ method: 'POST', path: call.path, headers: call.headers, body: call.body, signal: attempt.signal });
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const raw = await readUpstreamBody(response.body, 64 * 1024);
+        throw new UpstreamStatusError(response.statusCode, response.headers, backend.adapter.errorMessage(response.statusCode, raw));
+      }
+      const value = await accept(response, attempt);
+      ctx.backend = backend.name;
+      return { value, attempt };
+    } catch (err) {
+      if (err instanceof GatewayError) {
+        attempt.end('neutral');
+        throw err;
+      }
+      if (ctx.clientGone.signal.aborted) {
+        attempt.end('neutral');
+        break;
+      }
+      const failure = classifyError(err, backend.timeouts);
+      attempt.end(failure.countsAsFailure ? 'failure' : 'neutral');
+      if (failure.retryAfterMs !== undefined) backend.breaker.coolDown(Date.now() + failure.retryAfterMs);
+      if (failure.status !== 429) allRateLimited = false;
+      failures.push(`${backend.name}: ${failure.message}`);
+      ctx.services.metrics.retries.inc({ model: route.name, backend: backend.name, reason: failure.reason });
+      if (!failure.retryable) throw upstreamRejection(failure);
+      if (failure.excludeBackend) excluded.add(backend);
+      triedThisRound.add(backend);
+    }
+  }
+  throw finalError(route, failures, allRateLimited, sawBusy, ctx);
+}
+
+/** Ms to wait before the next round, or undefined when no backend can be tried within a sensible wait. */
+function nextRoundDelay(usable: Backend[], triedAny: boolean, round: number, baseMs: number, capMs: number): number | undefined {
+  if (usable.length === 0) return undefined;
+  // Backends refusing now (open circuit, cooling down after a 429) are waited for only if that is short.
+  const soonest = Math.min(...usable.map((b) => b.breaker.retryInMs()));
+  const backoff = triedAny ? backoffDelayMs(round, baseMs, capMs) : 0;
+  const wait = Math.max(backoff, soonest);
+  return wait <= capMs ? wait : undefined;
+}
+
+function upstreamRejection(failure: AttemptFailure): GatewayError {
+  return new GatewayError('upstream_rejected', `the upstream rejected the request: ${failure.message}`, { status: failure.status ?? 400 });
+}
+
+function finalError(route: ModelRoute, failures: string[], allRateLimited: boolean, sawBusy: boolean, ctx: RequestContext): GatewayError {
+  if (ctx.clientGone.signal.aborted) return new GatewayError('upstream_unavailable', 'the client closed the connection');
+  const soonest = Math.min(...route.backends.map((b) => b.breaker.retryInMs()));
+  const retryAfterS = retryAfterSeconds(Number.isFinite(soonest) && soonest > 0 ? soonest : 1000);
+  if (failures.length === 0 && sawBusy) {
+    return new GatewayError('backend_busy', `every backend of model "${route.name}" is at its concurrency limit; retry shortly`, { retryAfterS: 1 });
+  }
+  if (failures.length === 0) {
+    return new GatewayError('upstream_unavailable', `no backend of model "${route.name}" is available now (circuits open or cooling down); retry after ${retryAfterS} s`, { retryAfterS });
+  }
+  const summary = `${failures.length} attempt${failures.length > 1 ? 's' : ''} failed: ${failures.join('; ')}`;
+  if (allRateLimited) {
+    return new GatewayError('upstream_rate_limited', `every backend of model "${route.name}" is rate limiting: ${summary}`, { retryAfterS });
+  }
+  return new GatewayError('upstream_unavailable', `model "${route.name}" is unavailable: ${summary}`, { retryAfterS });
+}

@@ -1,0 +1,56 @@
+// OpenAI-compatible upstreams already speak the client's protocol, so their events pass through as received. The
+// translator only watches them: for the end of the stream, usage, the first token and errors, and it hides the usage
+// chunk the gateway asked for on its own account when the client did not ask for it.
+import type { StreamOptions, StreamTranslator, Usage } from '../adapter.ts';
+import type { SseEvent } from '../../streaming/sse-event.ts';
+import { usageFromOpenAI } from '../usage.ts';
+
+export class OpenAIPassthroughTranslator implements StreamTranslator {
+  readonly #clientWantsUsage: boolean;
+  done = false;
+  sawContent = false;
+  usage: Usage | undefined;
+  upstreamError: string | undefined;
+
+  constructor(options: StreamOptions) {
+    this.#clientWantsUsage = options.clientWantsUsage;
+  }
+
+  push(event: SseEvent): string | undefined {
+    const data = event.data;
+    if (data === '[DONE]') {
+      this.done = true;
+      return undefined;
+    }
+    if (!this.sawContent && hasContent(data)) this.sawContent = true;
+    if (data.includes('"usage":{')) {
+      const parsed = safeParse(data);
+      this.usage = usageFromOpenAI(parsed?.usage) ?? this.usage;
+      const choices = parsed?.choices;
+      if (!this.#clientWantsUsage && Array.isArray(choices) && choices.length === 0) return undefined;
+    } else if (data.startsWith('{"error"')) {
+      const parsed = safeParse(data);
+      const error = parsed?.error as { message?: unknown } | undefined;
+      this.upstreamError = typeof error?.message === 'string' ? error.message : 'upstream sent an error event';
+    }
+    return event.raw;
+  }
+}
+
+function safeParse(data: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Cheap textual checks, run on every chunk until the first token: a non-empty content or refusal string, or a tool call.
+function hasContent(data: string): boolean {
+  for (const key of ['"content":"', '"refusal":"']) {
+    const at = data.indexOf(key);
+    if (at >= 0 && data.charCodeAt(at + key.length) !== 34 /* '"' */) return true;
+  }
+  return data.includes('"tool_calls":[');
+}

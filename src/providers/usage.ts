@@ -1,0 +1,59 @@
+// Reading an OpenAI-shaped `usage` object, whoever sent it.
+import type { Usage } from './adapter.ts';
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+/** OpenAI usage (chat or embeddings) → Usage; undefined when the value is not a usage object. */
+export function usageFromOpenAI(value: unknown): Usage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const u = value as Record<string, unknown>;
+  const prompt = count(u.prompt_tokens);
+  const completion = count(u.completion_tokens);
+  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: count(u.total_tokens) || prompt + completion };
+  const promptDetails = u.prompt_tokens_details as Record<string, unknown> | undefined | null;
+  const completionDetails = u.completion_tokens_details as Record<string, unknown> | undefined | null;
+  if (promptDetails && count(promptDetails.cached_tokens)) usage.cached_tokens = count(promptDetails.cached_tokens);
+  if (completionDetails && count(completionDetails.reasoning_tokens)) usage.reasoning_tokens = count(completionDetails.reasoning_tokens);
+  return usage;
+}
+
+/**
+ * Finds the top-level `"usage": {…}` of a JSON body without parsing the whole body: OpenAI puts usage last, and an
+ * embeddings body can be megabytes of numbers we have no other reason to parse.
+ */
+export function extractUsage(raw: Buffer): Usage | undefined {
+  const key = raw.lastIndexOf('"usage"');
+  if (key < 0) return undefined;
+  const open = raw.indexOf(0x7b /* { */, key);
+  if (open < 0) return undefined;
+  let depth = 0;
+  for (let i = open; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) {
+      try {
+        return usageFromOpenAI(JSON.parse(raw.toString('utf8', open, i + 1)));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The message of an error body in OpenAI's shape (also Azure's), else a bounded excerpt of the raw text. */
+export function openAIErrorMessage(status: number, raw: Buffer): string {
+  const text = raw.toString('utf8', 0, Math.min(raw.length, 64 * 1024));
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    if (typeof parsed.error === 'object' && typeof parsed.error?.message === 'string') return parsed.error.message;
+    if (typeof parsed.error === 'string') return parsed.error;
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // not JSON: fall through to the excerpt
+  }
+  const excerpt = text.trim().slice(0, 500);
+  return excerpt === '' ? `upstream answered HTTP ${status}` : excerpt;
+}

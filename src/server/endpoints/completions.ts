@@ -1,0 +1,27 @@
+// POST /v1/chat/completions and POST /v1/embeddings: the full pipeline, stage by stage.
+import { GatewayError } from '../../errors.ts';
+import type { Operation } from '../../providers/adapter.ts';
+import { authenticate } from '../../pipeline/authenticate.ts';
+import type { RequestContext } from '../../pipeline/context.ts';
+import { parseJsonBody } from '../../pipeline/parse-body.ts';
+import { resolveModel } from '../../pipeline/resolve-model.ts';
+import { respondJson } from '../../pipeline/respond-json.ts';
+import { respondStream } from '../../pipeline/respond-stream.ts';
+import { validateRequest } from '../../pipeline/validate-request.ts';
+
+export function completionEndpoint(op: Operation): (ctx: RequestContext) => Promise<void> {
+  return async (ctx) => {
+    ctx.principal = authenticate(ctx.req.headers, ctx.services.keys);
+    const body = await parseJsonBody(ctx.req, ctx.runtime.config.server.max_body_bytes);
+    ctx.body = body;
+    validateRequest(op, body);
+    if (typeof body.model === 'string') ctx.model = body.model;
+    const route = resolveModel(ctx);
+    if (!route.backends.some((b) => b.adapter.supports(op))) {
+      throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
+    }
+    ctx.stream = op === 'chat' && body.stream === true;
+    if (ctx.stream) await respondStream(ctx, route);
+    else await respondJson(ctx, route, op);
+  };
+}

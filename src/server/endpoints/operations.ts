@@ -1,0 +1,67 @@
+// The operational endpoints. /livez and /readyz answer anonymously with a status only (for load balancers and
+// orchestrators); with an admin or operator key /readyz also shows every backend's circuit and bulkhead. /metrics is
+// Prometheus text and needs such a key.
+import { GatewayError } from '../../errors.ts';
+import { authenticate, presentedKey } from '../../pipeline/authenticate.ts';
+import type { RequestContext } from '../../pipeline/context.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { sendJson } from '../respond.ts';
+
+export interface Readiness {
+  /** False while draining for shutdown: orchestrators stop sending new traffic. */
+  ready(): boolean;
+}
+
+function requireOperator(ctx: RequestContext): Principal {
+  const principal = (ctx.principal = authenticate(ctx.req.headers, ctx.services.keys));
+  if (principal.role !== 'admin' && principal.role !== 'operator') {
+    throw new GatewayError('permission_denied', 'this endpoint needs an admin or operator key');
+  }
+  return principal;
+}
+
+export async function livez(ctx: RequestContext): Promise<void> {
+  await sendJson(ctx, 200, '{"status":"ok"}', undefined, false);
+}
+
+export function readyz(readiness: Readiness): (ctx: RequestContext) => Promise<void> {
+  return async (ctx) => {
+    const ready = readiness.ready();
+    const status = ready ? 200 : 503;
+    // Readiness depends on the gateway itself, not on providers: an outage upstream must not take every replica
+    // out of its load balancer. Provider health is in the detail.
+    if (presentedKey(ctx.req.headers) === undefined) {
+      await sendJson(ctx, status, JSON.stringify({ status: ready ? 'ready' : 'draining' }), undefined, false);
+      return;
+    }
+    requireOperator(ctx);
+    const models = [...ctx.runtime.models.values()].map((m) => ({
+      model: m.name,
+      routing: m.strategy,
+      available: m.backends.some((b) => b.canAttempt()),
+      backends: m.backends.map((b) => {
+        const circuit = b.breaker.snapshot();
+        return {
+          name: b.name,
+          provider: b.provider,
+          circuit: circuit.state,
+          cooling_down: circuit.coolingDown,
+          refusing_until: circuit.refusingUntil > 0 ? new Date(circuit.refusingUntil).toISOString() : null,
+          consecutive_failures: circuit.consecutiveFailures,
+          window: { requests: circuit.windowRequests, failures: circuit.windowFailures },
+          in_flight: b.inFlight,
+          queued: b.queued,
+          max_concurrency: b.capacity,
+        };
+      }),
+    }));
+    await sendJson(ctx, status, JSON.stringify({ status: ready ? 'ready' : 'draining', models }), undefined, false);
+  };
+}
+
+export async function metrics(ctx: RequestContext): Promise<void> {
+  requireOperator(ctx);
+  const registry = ctx.services.metrics.registry;
+  const text = await registry.metrics();
+  await sendJson(ctx, 200, text, { 'content-type': registry.contentType }, false);
+}

@@ -1,0 +1,218 @@
+// The gateway process: the HTTP listener, the route table, and the life cycle around them (start, reload on
+// SIGHUP, drain on SIGTERM). Requests enter `#onRequest`, get a context, and run their endpoint's pipeline.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { DatabaseSync } from 'node:sqlite';
+import { GatewayError } from '../errors.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { KeyIndex } from '../auth/key-index.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { GatewayMetrics } from '../observability/metrics.ts';
+import type { RequestContext } from '../pipeline/context.ts';
+import { databasePath, openDatabase } from '../stores/sqlite/database.ts';
+import { SqliteKeyStore } from '../stores/sqlite/key-store.ts';
+import { SqliteRequestLogWriter } from '../stores/sqlite/request-log-writer.ts';
+import { buildRuntime, retireRuntime, type Runtime } from '../upstream/runtime.ts';
+import { completionEndpoint } from './endpoints/completions.ts';
+import { listModels } from './endpoints/models.ts';
+import { livez, metrics, readyz } from './endpoints/operations.ts';
+import { sendError, toGatewayError } from './respond.ts';
+import type { GatewayServices } from './services.ts';
+import { ensureAdminKey } from './bootstrap-admin.ts';
+
+type Handler = (ctx: RequestContext) => Promise<void>;
+
+export interface GatewayOptions {
+  readonly loaded: LoadedConfig;
+  /** The file to re-read on reload (undefined: the quickstart). */
+  readonly configPath: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: Logger;
+  /** Shown the bootstrap admin key, the one time it exists in clear. */
+  readonly announceAdminKey?: (secret: string) => void;
+  /** How often the key index follows the store (ms). */
+  readonly keyRefreshMs?: number;
+}
+
+export class Gateway {
+  readonly server: Server;
+  readonly services: GatewayServices;
+  #runtime: Runtime;
+  readonly #options: GatewayOptions;
+  readonly #db: DatabaseSync;
+  readonly #routes: ReadonlyMap<string, ReadonlyMap<string, Handler>>;
+  #inFlight = 0;
+  #draining = false;
+  #shutdown: Promise<void> | undefined;
+
+  private constructor(options: GatewayOptions, runtime: Runtime, services: GatewayServices, db: DatabaseSync) {
+    this.#options = options;
+    this.#runtime = runtime;
+    this.services = services;
+    this.#db = db;
+    const chat = completionEndpoint('chat');
+    const embeddings = completionEndpoint('embeddings');
+    this.#routes = new Map<string, Map<string, Handler>>([
+      ['/livez', new Map([['GET', livez]])],
+      ['/readyz', new Map([['GET', readyz({ ready: () => !this.#draining })]])],
+      ['/metrics', new Map([['GET', metrics]])],
+      ['/v1/models', new Map([['GET', listModels]])],
+      ['/v1/chat/completions', new Map([['POST', chat]])],
+      ['/v1/embeddings', new Map([['POST', embeddings]])],
+    ]);
+    const { server: s } = runtime.config;
+    this.server = createServer({ keepAliveTimeout: s.keep_alive_timeout_ms, headersTimeout: 30_000 }, (req, res) => this.#onRequest(req, res));
+  }
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const { config } = options.loaded;
+    const env = options.env ?? process.env;
+    const log = options.log ?? createLogger(config.logging.level);
+    const db = openDatabase(databasePath(config.data_dir));
+    const keyStore = new SqliteKeyStore(db);
+    await ensureAdminKey(keyStore, env.ARCHWAY_ADMIN_KEY, options.announceAdminKey ?? (() => {}), log);
+    const keys = new KeyIndex(keyStore, log, env.ARCHWAY_ADMIN_KEY);
+    await keys.start(options.keyRefreshMs ?? 1_000);
+    const runtime = await buildRuntime(config);
+    let gateway: Gateway | undefined;
+    const services: GatewayServices = {
+      log,
+      metrics: new GatewayMetrics(() => gateway?.runtime.backends ?? runtime.backends),
+      requestLog: new SqliteRequestLogWriter(databasePath(config.data_dir), log),
+      keys,
+      logRequests: config.logging.requests,
+    };
+    gateway = new Gateway(options, runtime, services, db);
+    await new Promise<void>((resolve, reject) => {
+      gateway.server.once('error', reject);
+      gateway.server.listen(config.server.port, config.server.host, () => resolve());
+    });
+    log.info({ url: gateway.url, config: options.loaded.source, models: [...runtime.models.keys()] }, 'archway listening');
+    return gateway;
+  }
+
+  get runtime(): Runtime {
+    return this.#runtime;
+  }
+
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  /** Re-reads the config and swaps it in; requests in flight finish on the config they started with. */
+  async reload(): Promise<void> {
+    const { log } = this.services;
+    let loaded: LoadedConfig;
+    try {
+      loaded = await loadConfig(this.#options.configPath, this.#options.env ?? process.env);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'reload refused: the new config is invalid; still serving the old one');
+      throw err;
+    }
+    const old = this.#runtime;
+    if (JSON.stringify(loaded.config.server) !== JSON.stringify(old.config.server) || loaded.config.data_dir !== old.config.data_dir) {
+      log.warn('server and data_dir settings change only with a restart');
+    }
+    this.#runtime = await buildRuntime(loaded.config, old);
+    this.#retireWhenIdle(old);
+    log.info({ config: loaded.source, models: [...this.#runtime.models.keys()] }, 'config reloaded');
+  }
+
+  /** Stops accepting, lets requests in flight finish (bounded), then stores what must be stored. */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#drainAndClose();
+    return this.#shutdown;
+  }
+
+  async #drainAndClose(): Promise<void> {
+    const { log } = this.services;
+    this.#draining = true;
+    const timeoutMs = this.#runtime.config.server.shutdown_timeout_ms;
+    log.info({ inFlight: this.#inFlight, timeoutMs }, 'shutting down: draining requests in flight');
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inFlight > 0 && Date.now() < deadline) {
+      this.server.closeIdleConnections();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    if (this.#inFlight > 0) log.warn({ inFlight: this.#inFlight }, 'drain timed out; closing the remaining connections');
+    this.server.closeAllConnections();
+    await closed;
+    this.services.keys.stop();
+    await this.services.requestLog.close();
+    await retireRuntime(this.#runtime, undefined);
+    this.#db.close();
+    log.info('shut down');
+    log.flush();
+  }
+
+  #retireWhenIdle(old: Runtime): void {
+    const check = (): void => {
+      if (old.active > 0) {
+        setTimeout(check, 100).unref();
+        return;
+      }
+      retireRuntime(old, this.#runtime).catch((err: unknown) => this.services.log.error({ err }, 'closing the old config failed'));
+    };
+    check();
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const runtime = this.#runtime;
+    runtime.active++;
+    this.#inFlight++;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const ctx: RequestContext = {
+      id: randomUUID(),
+      receivedAt: Date.now(),
+      start: performance.now(),
+      req,
+      res,
+      runtime,
+      services: this.services,
+      clientGone: new AbortController(),
+      endpoint: path,
+      principal: undefined,
+      body: undefined,
+      model: null,
+      stream: false,
+      backend: null,
+      attempts: 0,
+      upstreamMs: 0,
+      ttftMs: null,
+      usage: undefined,
+      status: 0,
+      error: null,
+    };
+    res.on('close', () => {
+      if (!res.writableFinished) ctx.clientGone.abort(new Error('client closed the connection'));
+    });
+    if (this.#draining) res.shouldKeepAlive = false;
+    const methods = this.#routes.get(path);
+    const handler = methods?.get(req.method ?? 'GET');
+    const recorded = path.startsWith('/v1/');
+    const run = handler
+      ? handler(ctx)
+      : Promise.reject(
+          methods
+            ? new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}; use ${[...methods.keys()].join(' or ')}`)
+            : new GatewayError('route_not_found', `no route ${req.method} ${path}; the API is under /v1 (chat/completions, embeddings, models)`),
+        );
+    run
+      .catch((err: unknown) => {
+        const error = toGatewayError(err);
+        if (error.code === 'internal_error') this.services.log.error({ err, requestId: ctx.id }, 'unhandled error');
+        return sendError(ctx, error, recorded);
+      })
+      .catch((err: unknown) => this.services.log.error({ err, requestId: ctx.id }, 'failed to send an error response'))
+      .finally(() => {
+        runtime.active--;
+        this.#inFlight--;
+      });
+  }
+}

@@ -1,0 +1,44 @@
+// The request log: one row per request, written off the hot path but durable before the client receives the end of
+// a successful response, so a crash (even SIGKILL) never loses the row of a response a client got in full.
+export interface RequestLogRow {
+  /** The x-request-id the client got. */
+  id: string;
+  /** Epoch ms when the request arrived. */
+  ts: number;
+  keyId: string | null;
+  endpoint: string;
+  model: string | null;
+  backend: string | null;
+  attempts: number;
+  stream: boolean;
+  status: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  error: string | null;
+}
+
+export interface RequestLogQuery {
+  /** Only rows at or after this epoch ms. */
+  since?: number;
+  keyId?: string;
+  model?: string;
+  limit?: number;
+}
+
+/** The storage behind the log; every implementation passes test/conformance/request-log-store.ts. */
+export interface RequestLogStore {
+  insertBatch(rows: readonly RequestLogRow[]): Promise<void>;
+  query(query: RequestLogQuery): Promise<RequestLogRow[]>;
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What the pipeline writes to: resolves once the row is durable. Never rejects (a storage fault is logged). */
+export interface RequestLogSink {
+  append(row: RequestLogRow): Promise<void>;
+  /** Waits for every appended row to be stored. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

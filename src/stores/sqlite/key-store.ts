@@ -1,0 +1,89 @@
+// API keys in SQLite.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { displayPrefix, generateKeySecret, hashKey, newKeyId, type ApiKeyRecord, type KeyRole, type KeyStore, type NewKey } from '../key-store.ts';
+
+interface KeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  role: string;
+  team_id: string | null;
+  models: string | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+function toRecord(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    hash: row.hash,
+    role: row.role as KeyRole,
+    teamId: row.team_id,
+    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class SqliteKeyStore implements KeyStore {
+  readonly #insert: StatementSync;
+  readonly #list: StatementSync;
+  readonly #revoke: StatementSync;
+  readonly #version: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#insert = db.prepare(
+      `INSERT INTO api_keys (id, name, prefix, hash, role, team_id, models, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+    );
+    this.#list = db.prepare('SELECT * FROM api_keys ORDER BY created_at, id');
+    this.#revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL');
+    this.#version = db.prepare("SELECT value FROM meta WHERE name = 'keys_version'");
+  }
+
+  async create(input: NewKey): Promise<{ record: ApiKeyRecord; secret: string }> {
+    const secret = generateKeySecret();
+    const record: ApiKeyRecord = {
+      id: newKeyId(),
+      name: input.name,
+      prefix: displayPrefix(secret),
+      hash: hashKey(secret),
+      role: input.role ?? 'app',
+      teamId: input.teamId ?? null,
+      models: input.models ?? null,
+      createdAt: Date.now(),
+      expiresAt: input.expiresAt ?? null,
+      revokedAt: null,
+    };
+    this.#insert.run(
+      record.id,
+      record.name,
+      record.prefix,
+      record.hash,
+      record.role,
+      record.teamId,
+      record.models === null ? null : JSON.stringify(record.models),
+      record.createdAt,
+      record.expiresAt,
+    );
+    return { record, secret };
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return (this.#list.all() as unknown as KeyRow[]).map(toRecord);
+  }
+
+  async revoke(idOrPrefix: string): Promise<boolean> {
+    const result = this.#revoke.run(Date.now(), idOrPrefix, idOrPrefix);
+    return Number(result.changes) > 0;
+  }
+
+  async version(): Promise<number> {
+    return (this.#version.get() as { value: number }).value;
+  }
+}

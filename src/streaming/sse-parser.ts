@@ -1,0 +1,54 @@
+// Incremental Server-Sent Events parser: bytes in as they arrive, whole events out. Only complete events are
+// returned, so a frame split across TCP packets is held just until its end arrives, never longer.
+import { StringDecoder } from 'node:string_decoder';
+import type { SseEvent } from './sse-event.ts';
+
+export class SseParser {
+  readonly #decoder = new StringDecoder('utf8');
+  #pending = '';
+
+  /** Feeds a chunk; returns the events it completed (often none or one). */
+  push(chunk: Buffer): SseEvent[] {
+    let text = this.#pending + this.#decoder.write(chunk);
+    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+    const events: SseEvent[] = [];
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf('\n\n', start);
+      if (end < 0) break;
+      const raw = text.slice(start, end + 2);
+      start = end + 2;
+      const event = parseFrame(raw);
+      if (event) events.push(event);
+    }
+    this.#pending = start === 0 ? text : text.slice(start);
+    return events;
+  }
+
+  /** Bytes received that do not yet form a whole event (a stream that ends here was cut). */
+  get pendingLength(): number {
+    return this.#pending.length;
+  }
+}
+
+function parseFrame(raw: string): SseEvent | undefined {
+  let event: string | undefined;
+  let data: string | undefined;
+  let lineStart = 0;
+  while (lineStart < raw.length) {
+    let lineEnd = raw.indexOf('\n', lineStart);
+    if (lineEnd < 0) lineEnd = raw.length;
+    const line = raw.slice(lineStart, lineEnd);
+    lineStart = lineEnd + 1;
+    if (line === '' || line.charCodeAt(0) === 58 /* ':' comment */) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
+    else if (field === 'event') event = value;
+  }
+  // A frame of only comments (keep-alives) carries no event.
+  if (data === undefined && event === undefined) return undefined;
+  return { event, data: data ?? '', raw };
+}

@@ -1,0 +1,81 @@
+// The live form of a config: its models with their ordered backends, ready to route. A reload builds a new Runtime
+// and swaps it in whole; backends whose settings did not change carry over (connections, breaker and bulkhead
+// state), and what the new runtime no longer uses is closed once requests still holding the old one finish.
+import type { Config, ModelConfig, RetryPolicy, RoutingStrategyName } from '../config/schema.ts';
+import { adapterFor } from '../providers/registry.ts';
+import { startSimulator, type SimulatorHandle } from '../providers/simulator/server.ts';
+import { Backend } from './backend.ts';
+
+export interface ModelRoute {
+  readonly name: string;
+  readonly strategy: RoutingStrategyName;
+  readonly retry: RetryPolicy;
+  readonly backends: readonly Backend[];
+}
+
+export class Runtime {
+  readonly config: Config;
+  readonly models: ReadonlyMap<string, ModelRoute>;
+  readonly backends: readonly Backend[];
+  readonly simulators: ReadonlyMap<string, SimulatorHandle>;
+  /** Requests that started on this runtime and have not finished: it is retired only when this reaches zero. */
+  active = 0;
+
+  constructor(config: Config, models: Map<string, ModelRoute>, simulators: Map<string, SimulatorHandle>) {
+    this.config = config;
+    this.models = models;
+    this.backends = [...models.values()].flatMap((m) => m.backends);
+    this.simulators = simulators;
+  }
+}
+
+function simulatorKey(model: string, backend: string, settings: unknown): string {
+  return JSON.stringify([model, backend, settings]);
+}
+
+export async function buildRuntime(config: Config, previous?: Runtime): Promise<Runtime> {
+  const oldBackends = new Map(previous?.backends.map((b) => [b.fingerprint, b]));
+  const simulators = new Map<string, SimulatorHandle>();
+  const models = new Map<string, ModelRoute>();
+  for (const [name, model] of Object.entries(config.models) as [string, ModelConfig][]) {
+    const backends: Backend[] = [];
+    for (const b of model.backends) {
+      let baseUrl = b.base_url;
+      if (b.provider === 'simulator' && baseUrl === undefined) {
+        // An embedded simulator: a real HTTP server on a loopback port, one per backend so faults stay separate.
+        const key = simulatorKey(name, b.name!, b.simulator);
+        const sim = previous?.simulators.get(key) ?? (await startSimulator(b.simulator!, { host: '127.0.0.1', port: 0 }));
+        simulators.set(key, sim);
+        baseUrl = `${sim.url}/v1`;
+      }
+      const backend = new Backend({
+        modelName: name,
+        config: b,
+        baseUrl: baseUrl!,
+        adapter: adapterFor(b.provider),
+        timeouts: { ...config.reliability.timeouts, ...b.timeouts },
+        breakerPolicy: { ...config.reliability.circuit_breaker, ...b.circuit_breaker },
+      });
+      const kept = oldBackends.get(backend.fingerprint);
+      if (kept) void backend.close();
+      backends.push(kept ?? backend);
+    }
+    models.set(name, {
+      name,
+      strategy: model.routing ?? config.routing,
+      retry: { ...config.reliability.retry, ...model.retry },
+      backends,
+    });
+  }
+  return new Runtime(config, models, simulators);
+}
+
+/** Closes what `old` holds that `next` does not reuse. Call once no request uses `old` any more. */
+export async function retireRuntime(old: Runtime, next: Runtime | undefined): Promise<void> {
+  const kept = new Set(next?.backends);
+  const keptSims = new Set(next?.simulators.values());
+  await Promise.all([
+    ...old.backends.filter((b) => !kept.has(b)).map((b) => b.close()),
+    ...[...old.simulators.values()].filter((s) => !keptSims.has(s)).map((s) => s.close()),
+  ]);
+}
