@@ -40,7 +40,8 @@ export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEn
 export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = process.env): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(source, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
+    // The first line of a pretty error ends in ":" before an excerpt of the file that is not kept: drop the colon.
+    throw new ConfigError(source, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}` })));
   }
   let raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   try {
@@ -61,11 +62,15 @@ function applyEnvironment(raw: unknown, env: NodeJS.ProcessEnv): ConfigProblem[]
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
   const config = raw as Record<string, unknown>;
   const problems: ConfigProblem[] = [];
-  const server = (typeof config.server === 'object' && config.server !== null ? config.server : (config.server = {})) as Record<string, unknown>;
+  // Only an absent or empty (`server:` with nothing under it) section is created here. Replacing any non-object, as
+  // before, silently accepted a `server: 8080` typo, even with no variable set; now the schema reports it.
+  if (config.server === undefined || config.server === null) config.server = {};
+  const server = typeof config.server === 'object' && config.server !== null && !Array.isArray(config.server) ? (config.server as Record<string, unknown>) : {};
   if (env.ARCHWAY_HOST) server.host = env.ARCHWAY_HOST;
   if (env.ARCHWAY_PORT) {
-    const port = Number(env.ARCHWAY_PORT);
-    if (Number.isInteger(port) && port >= 0 && port <= 65535) server.port = port;
+    // Digits only: Number() alone takes " 80", "0x50", "8e3" and "80.0".
+    const port = /^\d{1,5}$/.test(env.ARCHWAY_PORT) ? Number(env.ARCHWAY_PORT) : Number.NaN;
+    if (port >= 0 && port <= 65535) server.port = port;
     else problems.push({ path: 'server.port', message: `ARCHWAY_PORT must be a port number from 0 to 65535, got "${env.ARCHWAY_PORT}"` });
   }
   if (env.ARCHWAY_DATA_DIR) config.data_dir = env.ARCHWAY_DATA_DIR;

@@ -1,12 +1,29 @@
 // The config file's schema: the one source of both the validation at start and the TypeScript types. Every
 // default lives here, so a config that passes validation is complete and the rest of the code never guesses.
-import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TPartial, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 // A string enum as JSON Schema `enum`, so a wrong value gets one error listing the allowed ones.
 const StringEnum = <T extends string[]>(values: [...T], options: { default?: T[number]; description?: string } = {}): TUnsafe<T[number]> =>
   Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
 
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
+
+function withoutDefault<S extends TSchema>(schema: S): S {
+  const { default: _default, ...rest } = schema;
+  return rest as S;
+}
+
+/**
+ * A per-model or per-backend override of a global policy: every field optional and, unlike Type.Partial alone, no
+ * defaults. Ajv fills defaults even into optional fields, so with them an override object appeared on every model
+ * and backend, complete with the schema's defaults, and `{ ...global, ...override }` threw away the global settings.
+ */
+function Overrides<T extends TProperties>(schema: TObject<T>): TPartial<TObject<T>> {
+  const partial = withoutDefault(Type.Partial(schema, { additionalProperties: false }));
+  const properties = partial.properties as Record<string, TSchema>;
+  for (const key of Object.keys(properties)) properties[key] = withoutDefault(properties[key]!);
+  return partial;
+}
 
 export const RetrySchema = Type.Object(
   {
@@ -94,9 +111,11 @@ export const BackendSchema = Type.Object(
     max_queue: Type.Optional(Type.Integer({ minimum: 0, description: 'bulkhead: waiting requests (default: max_concurrency)' })),
     queue_timeout_ms: Type.Integer({ minimum: 1, default: 5_000 }),
     max_connections: Type.Optional(Type.Integer({ minimum: 1, description: 'upstream connection pool size' })),
-    timeouts: Type.Optional(Type.Partial(TimeoutsSchema, { additionalProperties: false })),
-    circuit_breaker: Type.Optional(Type.Partial(CircuitBreakerSchema, { additionalProperties: false })),
-    simulator: Type.Optional(SimulatorSchema),
+    timeouts: Type.Optional(Overrides(TimeoutsSchema)),
+    circuit_breaker: Type.Optional(Overrides(CircuitBreakerSchema)),
+    // No default here (Ajv would give every backend, an OpenAI one too, a simulator block); semantic checks fill
+    // the defaults in for simulator backends.
+    simulator: Type.Optional(withoutDefault(SimulatorSchema)),
   },
   { additionalProperties: false },
 );
@@ -107,7 +126,7 @@ export const RoutingStrategy = StringEnum(ROUTING);
 export const ModelSchema = Type.Object(
   {
     routing: Type.Optional(RoutingStrategy),
-    retry: Type.Optional(Type.Partial(RetrySchema, { additionalProperties: false })),
+    retry: Type.Optional(Overrides(RetrySchema)),
     backends: Type.Array(BackendSchema, { minItems: 1 }),
   },
   { additionalProperties: false },

@@ -1,20 +1,34 @@
 // Rules JSON Schema cannot say: what each provider needs, URLs that parse, names that are unique. Also fills the
 // derived defaults (a backend's name and upstream model), so the rest of the code reads them as always present.
-import type { Config } from './schema.ts';
+import { SimulatorSchema, type Config, type SimulatorSettings } from './schema.ts';
 import type { ConfigProblem } from './config-error.ts';
+import { compile, readablePath } from '../validation/compile.ts';
 
 const DEFAULT_BASE_URL: Readonly<Record<string, string>> = { anthropic: 'https://api.anthropic.com' };
+
+// Validating an empty object fills in every default of the simulator settings.
+const fillSimulatorDefaults = compile<SimulatorSettings>(SimulatorSchema);
+
+function defaultSimulator(): SimulatorSettings {
+  const settings: unknown = {};
+  fillSimulatorDefaults(settings);
+  return settings as SimulatorSettings;
+}
+
+const pointerToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export function semanticProblems(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const [modelName, model] of Object.entries(config.models)) {
     const names = new Set<string>();
     model.backends.forEach((backend, i) => {
-      const at = `models[${JSON.stringify(modelName)}].backends[${i}]`;
+      // The same path format as schema errors (readablePath), so one backend is named alike in every message.
+      const at = readablePath(`/models/${pointerToken(modelName)}/backends/${i}`);
       const b = backend as { -readonly [K in keyof typeof backend]: (typeof backend)[K] };
       b.name ??= `${b.provider}-${i}`;
       b.model ??= modelName;
       b.base_url ??= DEFAULT_BASE_URL[b.provider];
+      if (b.provider === 'simulator') b.simulator ??= defaultSimulator();
       if (names.has(b.name)) problems.push({ path: `${at}.name`, message: `"${b.name}" is used twice in this model; names must be unique` });
       names.add(b.name);
       if (b.provider !== 'simulator' && b.base_url === undefined) {

@@ -179,6 +179,10 @@ function finalError(route: ModelRoute, failures: string[], allRateLimited: boole
   if (failures.length === 0 && sawBusy) {
     return new GatewayError('backend_busy', `every backend of model "${route.name}" is at its concurrency limit; retry shortly`, { retryAfterS: 1 });
   }
+  if (failures.length === 0 && route.backends.every((b) => b.breaker.snapshot().coolingDown)) {
+    // Every backend asked us to wait (429 Retry-After): that is rate limiting, and the client should back off too.
+    return new GatewayError('upstream_rate_limited', `every backend of model "${route.name}" is rate limited; retry after ${retryAfterS} s`, { retryAfterS });
+  }
   if (failures.length === 0) {
     return new GatewayError('upstream_unavailable', `no backend of model "${route.name}" is available now (circuits open or cooling down); retry after ${retryAfterS} s`, { retryAfterS });
   }

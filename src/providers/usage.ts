@@ -19,6 +19,11 @@ export function usageFromOpenAI(value: unknown): Usage | undefined {
   return usage;
 }
 
+function skipSpace(raw: Buffer, at: number): number {
+  while (raw[at] === 0x20 || raw[at] === 0x0a || raw[at] === 0x0d || raw[at] === 0x09) at++;
+  return at;
+}
+
 /**
  * Finds the top-level `"usage": {…}` of a JSON body without parsing the whole body: OpenAI puts usage last, and an
  * embeddings body can be megabytes of numbers we have no other reason to parse.
@@ -26,8 +31,12 @@ export function usageFromOpenAI(value: unknown): Usage | undefined {
 export function extractUsage(raw: Buffer): Usage | undefined {
   const key = raw.lastIndexOf('"usage"');
   if (key < 0) return undefined;
-  const open = raw.indexOf(0x7b /* { */, key);
-  if (open < 0) return undefined;
+  // The value itself must be an object: after `"usage":null` a search for the next "{" found some later object
+  // (a choice, a message) and read it as a usage of zeros.
+  let open = skipSpace(raw, key + 7);
+  if (raw[open] !== 0x3a /* : */) return undefined;
+  open = skipSpace(raw, open + 1);
+  if (raw[open] !== 0x7b /* { */) return undefined;
   let depth = 0;
   for (let i = open; i < raw.length; i++) {
     const c = raw[i];

@@ -16,6 +16,12 @@ interface Waiter {
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
   settled: boolean;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 export interface BulkheadLimits {
@@ -60,16 +66,22 @@ export class Bulkhead {
   enter(signal?: AbortSignal): Promise<void> {
     if (this.tryEnter()) return Promise.resolve();
     if (this.queued >= this.limits.maxQueue) return Promise.reject(new BulkheadFullError('queue_full'));
+    // An 'abort' listener added to an already-aborted signal never fires: without this the request would sit in
+    // the queue (holding a place) until a slot or the timeout came.
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,
         settled: false,
         timer: setTimeout(() => this.#abandon(waiter, new BulkheadFullError('queue_timeout')), this.limits.queueTimeoutMs),
+        signal,
+        onAbort: undefined,
       };
-      signal?.addEventListener('abort', () => this.#abandon(waiter, signal.reason instanceof Error ? signal.reason : new Error('aborted')), {
-        once: true,
-      });
+      if (signal) {
+        waiter.onAbort = () => this.#abandon(waiter, abortReason(signal));
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
       this.#queue.push(waiter);
     });
   }
@@ -81,6 +93,7 @@ export class Bulkhead {
       if (next.settled) continue;
       next.settled = true;
       clearTimeout(next.timer);
+      Bulkhead.#unlisten(next);
       this.#compact();
       next.resolve(); // the slot passes to the waiter: #inFlight is unchanged
       return;
@@ -93,9 +106,16 @@ export class Bulkhead {
     if (waiter.settled) return;
     waiter.settled = true;
     clearTimeout(waiter.timer);
+    Bulkhead.#unlisten(waiter);
     const at = this.#queue.indexOf(waiter, this.#queueHead);
     if (at >= 0) this.#queue.splice(at, 1);
     waiter.reject(err);
+  }
+
+  // The signal usually outlives the wait (it is the request's): a listener left on it would keep the waiter alive
+  // and pile up across attempts (Node warns past 10 listeners).
+  static #unlisten(waiter: Waiter): void {
+    if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
   }
 
   #compact(): void {

@@ -118,13 +118,18 @@ export class CircuitBreaker {
       consecutiveFailures: this.#consecutiveFailures,
       windowRequests: requests,
       windowFailures: failures,
-      refusingUntil: Math.max(this.#state === 'open' ? this.#openUntil : 0, this.#coolUntil > now ? this.#coolUntil : 0),
+      // Once open_ms has passed the circuit is half-open and no longer refuses: report 0, not a time in the past.
+      refusingUntil: Math.max(this.#state === 'open' && this.#openUntil > now ? this.#openUntil : 0, this.#coolUntil > now ? this.#coolUntil : 0),
       coolingDown: this.#coolUntil > now,
     };
   }
 
   #open(): void {
     this.#state = 'open';
+    // Probes still out when a probe failure re-opens the circuit end while it is open, where they are not counted
+    // down; without this reset they would keep their slots into every later half-open phase, and with
+    // half_open_probes > 1 the circuit could end up allowing no probe at all, never to close again.
+    this.#probesInFlight = 0;
     this.#openUntil = this.#now() + this.policy.open_ms;
   }
 

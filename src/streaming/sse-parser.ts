@@ -10,7 +10,13 @@ export class SseParser {
   /** Feeds a chunk; returns the events it completed (often none or one). */
   push(chunk: Buffer): SseEvent[] {
     let text = this.#pending + this.#decoder.write(chunk);
-    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+    if (text.includes('\r')) {
+      // A CR at the very end may be the first half of a CRLF cut between two chunks. Turned into "\n" now, the LF
+      // that follows would make a second line break: a blank line that splits one event in two. It waits for the
+      // next chunk instead (pending text is otherwise already normalised, so it is the only CR kept).
+      const tail = text.endsWith('\r') ? '\r' : '';
+      text = text.slice(0, text.length - tail.length).replace(/\r\n?/g, '\n') + tail;
+    }
     const events: SseEvent[] = [];
     let start = 0;
     for (;;) {

@@ -23,12 +23,12 @@ export class OpenAIPassthroughTranslator implements StreamTranslator {
       return undefined;
     }
     if (!this.sawContent && hasContent(data)) this.sawContent = true;
-    if (data.includes('"usage":{')) {
+    if (USAGE_OBJECT.test(data)) {
       const parsed = safeParse(data);
       this.usage = usageFromOpenAI(parsed?.usage) ?? this.usage;
       const choices = parsed?.choices;
       if (!this.#clientWantsUsage && Array.isArray(choices) && choices.length === 0) return undefined;
-    } else if (data.startsWith('{"error"')) {
+    } else if (ERROR_EVENT.test(data)) {
       const parsed = safeParse(data);
       const error = parsed?.error as { message?: unknown } | undefined;
       this.upstreamError = typeof error?.message === 'string' ? error.message : 'upstream sent an error event';
@@ -46,11 +46,15 @@ function safeParse(data: string): Record<string, unknown> | undefined {
   }
 }
 
-// Cheap textual checks, run on every chunk until the first token: a non-empty content or refusal string, or a tool call.
+// Cheap textual checks. They allow whitespace around the colon: the JSON is the upstream's own, and some
+// OpenAI-compatible servers (Python's json.dumps, e.g. llama-cpp-python) write `"usage": {`; exact-text checks
+// missed those, so such streams were never metered, had no time to first token, and leaked the usage chunk.
+// `"usage":null`, on every chunk of a stream that asked for usage, must not match.
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+const ERROR_EVENT = /^\{\s*"error"\s*:/;
+// Run on every chunk until the first token: a non-empty content or refusal string, or a tool call.
+const CONTENT = /"(?:content|refusal)"\s*:\s*"[^"]|"tool_calls"\s*:\s*\[/;
+
 function hasContent(data: string): boolean {
-  for (const key of ['"content":"', '"refusal":"']) {
-    const at = data.indexOf(key);
-    if (at >= 0 && data.charCodeAt(at + key.length) !== 34 /* '"' */) return true;
-  }
-  return data.includes('"tool_calls":[');
+  return CONTENT.test(data);
 }

@@ -41,7 +41,8 @@ export class SqliteKeyStore implements KeyStore {
       `INSERT INTO api_keys (id, name, prefix, hash, role, team_id, models, created_at, expires_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
     );
-    this.#list = db.prepare('SELECT * FROM api_keys ORDER BY created_at, id');
+    // rowid, not id, breaks ties: ids are random, so keys created in the same millisecond listed in random order.
+    this.#list = db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid');
     this.#revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL');
     this.#version = db.prepare("SELECT value FROM meta WHERE name = 'keys_version'");
   }
