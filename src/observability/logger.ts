@@ -11,5 +11,5 @@ export function createLogger(level: string, destination: pino.DestinationStream 
     redact: { paths: ['apiKey', 'api_key', '*.api_key', 'authorization', '*.authorization', 'headers.authorization', 'headers["api-key"]'], censor: '[redacted]' },
   };
   // Asynchronous stdout: a log line must never make a request wait for the terminal or a pipe.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

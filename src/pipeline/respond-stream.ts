@@ -66,7 +66,8 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   const { res } = ctx;
 
   ctx.status = 200;
-  res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8'), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  // The attempt is still open (it ends with the stream), so its wait so far counts as upstream time in the header.
+  res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8', performance.now() - attempt.startedAt), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   const write = (frames: string): boolean => {
     if (ctx.ttftMs === null && translator.sawContent) ctx.ttftMs = performance.now() - ctx.start;
     return res.write(frames);
@@ -83,7 +84,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
       if (res.destroyed) break;
     }
   } catch (err) {
-    failure = ctx.clientGone.signal.aborted ? 'client closed the connection' : classifyError(err, attempt.backend.timeouts).message;
+    failure = ctx.clientGone.signal.aborted ? 'client closed the connection' : (classifyError(err, attempt.backend.timeouts)?.message ?? String(err));
   }
   ctx.usage = translator.usage;
 

@@ -9,7 +9,7 @@ import { GatewayError } from '../errors.ts';
 import { backoffDelayMs, retryAfterSeconds } from '../reliability/backoff.ts';
 import { BulkheadFullError } from '../reliability/bulkhead.ts';
 import { orderBackends } from '../reliability/routing-strategy.ts';
-import type { Operation } from '../providers/adapter.ts';
+import type { Operation, UpstreamCall } from '../providers/adapter.ts';
 import type { Backend } from '../upstream/backend.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
 import { AttemptTimeout, classifyError, UpstreamStatusError, type AttemptFailure } from '../upstream/attempt-failure.ts';
@@ -125,8 +125,16 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
 
     ctx.attempts++;
     const attempt = new Attempt(ctx, backend);
+    let call: UpstreamCall;
     try {
-      const call = backend.adapter.buildRequest(op, ctx.body!, backend.target);
+      call = backend.adapter.buildRequest(op, ctx.body!, backend.target);
+    } catch (err) {
+      // About the request, not the backend: never retried, never counted against the breaker.
+      attempt.end('neutral');
+      if (err instanceof RangeError) throw new GatewayError('invalid_json', 'the request body is nested too deeply to forward; flatten it');
+      throw err;
+    }
+    try {
       const response = await backend.pool.request({ method: 'POST', path: call.path, headers: call.headers, body: call.body, signal: attempt.signal });
       if (response.statusCode < 200 || response.statusCode >= 300) {
         const raw = await readUpstreamBody(response.body, 64 * 1024);
@@ -145,6 +153,11 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
         break;
       }
       const failure = classifyError(err, backend.timeouts);
+      if (failure === undefined) {
+        // Not an upstream failure but a fault of ours: a 500, not a backend marked down for it.
+        attempt.end('neutral');
+        throw err;
+      }
       attempt.end(failure.countsAsFailure ? 'failure' : 'neutral');
       if (failure.retryAfterMs !== undefined) backend.breaker.coolDown(Date.now() + failure.retryAfterMs);
       if (failure.status !== 429) allRateLimited = false;

@@ -196,6 +196,7 @@ export class Gateway {
     const methods = this.#routes.get(path);
     const handler = methods?.get(req.method ?? 'GET');
     const recorded = path.startsWith('/v1/');
+    if (methods && !handler) res.setHeader('allow', [...methods.keys()].join(', '));
     const run = handler
       ? handler(ctx)
       : Promise.reject(

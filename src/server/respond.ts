@@ -5,13 +5,15 @@ import { GatewayError } from '../errors.ts';
 import type { RequestContext } from '../pipeline/context.ts';
 import { meterAndLog } from '../pipeline/meter-and-log.ts';
 
-export function serverTiming(ctx: RequestContext): string {
+/** `pendingUpstreamMs`: upstream time of an attempt still open (a stream), not yet in ctx.upstreamMs. */
+export function serverTiming(ctx: RequestContext, pendingUpstreamMs = 0): string {
   const total = performance.now() - ctx.start;
-  return `gateway;dur=${(total - ctx.upstreamMs).toFixed(2)}, upstream;dur=${ctx.upstreamMs.toFixed(2)}`;
+  const upstream = ctx.upstreamMs + pendingUpstreamMs;
+  return `gateway;dur=${(total - upstream).toFixed(2)}, upstream;dur=${upstream.toFixed(2)}`;
 }
 
-export function baseHeaders(ctx: RequestContext, contentType: string): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { 'content-type': contentType, 'x-request-id': ctx.id, 'server-timing': serverTiming(ctx) };
+export function baseHeaders(ctx: RequestContext, contentType: string, pendingUpstreamMs = 0): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'content-type': contentType, 'x-request-id': ctx.id, 'server-timing': serverTiming(ctx, pendingUpstreamMs) };
   if (ctx.backend !== null) headers['x-archway-backend'] = ctx.backend;
   return headers;
 }
@@ -47,6 +49,5 @@ export async function sendError(ctx: RequestContext, error: GatewayError, record
   const extra: OutgoingHttpHeaders = {};
   if (error.retryAfterS !== undefined) extra['retry-after'] = String(error.retryAfterS);
   if (error.status === 413) extra.connection = 'close'; // the rest of an oversized body is not read
-  if (error.status === 405) extra.allow = 'GET, POST';
   await sendJson(ctx, error.status, JSON.stringify(error.toJSON()), extra, record);
 }

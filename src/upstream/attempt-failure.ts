@@ -66,7 +66,11 @@ export function classifyStatus(err: UpstreamStatusError): AttemptFailure {
   return { reason: 'status', status, message, retryable: false, excludeBackend: false, countsAsFailure: false };
 }
 
-export function classifyError(err: unknown, timeouts: { connect_ms: number; first_byte_ms: number; idle_ms: number }): AttemptFailure {
+/**
+ * What an error thrown during an attempt says about the upstream; undefined when it is not an upstream failure at
+ * all (a bug in the gateway), which must not be blamed on the backend.
+ */
+export function classifyError(err: unknown, timeouts: { connect_ms: number; first_byte_ms: number; idle_ms: number }): AttemptFailure | undefined {
   if (err instanceof UpstreamStatusError) return classifyStatus(err);
   const base = { retryable: true, excludeBackend: false, countsAsFailure: true } as const;
   if (err instanceof AttemptTimeout) return { ...base, reason: 'timeout', message: err.message };
@@ -78,5 +82,8 @@ export function classifyError(err: unknown, timeouts: { connect_ms: number; firs
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
     return { ...base, reason: 'connect', message: `cannot connect (${String(code)})` };
   }
-  return { ...base, reason: 'reset', message: `connection failed: ${(err as Error).message ?? String(err)}` };
+  if (err instanceof undiciErrors.UndiciError || (typeof code === 'string' && code.startsWith('E'))) {
+    return { ...base, reason: 'reset', message: `connection failed: ${(err as Error).message}` };
+  }
+  return undefined;
 }

@@ -77,7 +77,10 @@ export async function spawnGateway(yaml: string, dataDir: string, env: NodeJS.Pr
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // an open child would keep the test process alive
+      reject(new Error(`gateway did not start:\n${out}`));
+    }, 15_000);
     const check = (): void => {
       const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
       if (match) {

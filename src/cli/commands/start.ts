@@ -39,6 +39,9 @@ export async function startCommand(argv: string[]): Promise<void> {
   if (path === undefined) {
     process.stdout.write(`archway: no archway.yaml here, running the quickstart config (simulated models). Listening on ${gateway.url}\n`);
   }
+  // Fix: the logger buffers stdout (4 KiB) for throughput, so with stdout on a pipe (a supervisor, `| tee`, a test
+  // harness) the "archway listening" line with the URL stayed invisible until 4 KiB of logs piled up. Flush it now.
+  gateway.services.log.flush();
 
   process.on('SIGHUP', () => {
     gateway.reload().catch(() => {
