@@ -11,7 +11,7 @@ import { interpolate, InterpolationError } from './interpolate.ts';
 import { QUICKSTART_YAML } from './quickstart.ts';
 import { semanticProblems } from './semantic-checks.ts';
 
-const validateConfig = compile<Config>(ConfigSchema);
+const validateConfig = compile<Config>(ConfigSchema, { coerceScalars: true });
 
 export interface LoadedConfig {
   readonly config: Config;

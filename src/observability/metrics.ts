@@ -21,6 +21,22 @@ export class GatewayMetrics {
   readonly tokens: Counter<'model' | 'kind'>;
   readonly retries: Counter<'model' | 'backend' | 'reason'>;
 
+  // prom-client hashes the label object on every call; the request path instead looks its series up once per
+  // label combination and keeps them (the combinations are bounded by config: endpoints × models × backends × statuses).
+  readonly #requestSeries = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<'endpoint' | 'model'> }>();
+
+  /** One finished request: its count and its latency. */
+  observeRequest(endpoint: string, model: string, backend: string, status: number, seconds: number): void {
+    const key = `${endpoint}\u0000${model}\u0000${backend}\u0000${status}`;
+    let series = this.#requestSeries.get(key);
+    if (series === undefined) {
+      series = { count: this.requests.labels({ endpoint, model, backend, status }), latency: this.latency.labels({ endpoint, model }) };
+      this.#requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.latency.observe(seconds);
+  }
+
   constructor(backends: () => Iterable<BackendGaugeSource>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'archway_process_' });

@@ -10,9 +10,9 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
   recorded.add(ctx);
   const latencyMs = performance.now() - ctx.start;
   const { metrics, requestLog, log, logRequests } = ctx.services;
-  const model = ctx.model ?? '';
-  metrics.requests.inc({ endpoint: ctx.endpoint, model, backend: ctx.backend ?? '', status: ctx.status });
-  metrics.latency.observe({ endpoint: ctx.endpoint, model }, latencyMs / 1000);
+  // Metric labels only take configured names: a client's made-up model must not create a new series.
+  const model = ctx.model !== null && ctx.runtime.models.has(ctx.model) ? ctx.model : '';
+  metrics.observeRequest(ctx.endpoint, model, ctx.backend ?? '', ctx.status, latencyMs / 1000);
   if (ctx.ttftMs !== null) metrics.ttft.observe({ model }, ctx.ttftMs / 1000);
   if (ctx.usage) {
     metrics.tokens.inc({ model, kind: 'prompt' }, ctx.usage.prompt_tokens);

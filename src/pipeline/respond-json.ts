@@ -13,7 +13,7 @@ const MAX_UPSTREAM_BODY = 256 * 1024 * 1024;
 
 export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<void> {
   const { value, attempt } = await routeToBackend<TranslatedBody>(ctx, route, op, async (response, current) => {
-    const raw = await readUpstreamBody(response.body, MAX_UPSTREAM_BODY);
+    const raw = await readUpstreamBody(response.body, MAX_UPSTREAM_BODY, response.headers['content-length']);
     if (raw.length === 0) throw new UpstreamProtocolError('empty response body');
     return current.backend.adapter.translateResponse(op, raw);
   });

@@ -137,7 +137,7 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
     try {
       const response = await backend.pool.request({ method: 'POST', path: call.path, headers: call.headers, body: call.body, signal: attempt.signal });
       if (response.statusCode < 200 || response.statusCode >= 300) {
-        const raw = await readUpstreamBody(response.body, 64 * 1024);
+        const raw = await readUpstreamBody(response.body, 64 * 1024, response.headers['content-length']);
         throw new UpstreamStatusError(response.statusCode, response.headers, backend.adapter.errorMessage(response.statusCode, raw));
       }
       const value = await accept(response, attempt);

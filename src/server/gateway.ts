@@ -1,7 +1,7 @@
 // The gateway process: the HTTP listener, the route table, and the life cycle around them (start, reload on
 // SIGHUP, drain on SIGTERM). Requests enter `#onRequest`, get a context, and run their endpoint's pipeline.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.ts';
 import type { AddressInfo } from 'node:net';
 import type { DatabaseSync } from 'node:sqlite';
 import { GatewayError } from '../errors.ts';
@@ -168,7 +168,7 @@ export class Gateway {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const ctx: RequestContext = {
-      id: randomUUID(),
+      id: newRequestId(),
       receivedAt: Date.now(),
       start: performance.now(),
       req,
@@ -176,7 +176,8 @@ export class Gateway {
       runtime,
       services: this.services,
       clientGone: new AbortController(),
-      endpoint: path,
+      // Unknown paths share one name: the endpoint is a metric label and must stay a bounded set.
+      endpoint: this.#routes.has(path) ? path : 'unmatched',
       principal: undefined,
       body: undefined,
       model: null,

@@ -3,6 +3,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false, allowUnionTypes: true });
+// The config's values may come from `${ENV}` placeholders, which are strings: there "8080" may stand for a number.
+// Request bodies are never coerced: a client sending "0.7" for temperature gets told.
+const coercingAjv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, allowUnionTypes: true });
 
 export interface Validator<T> {
   /** Checks (and fills in schema defaults, in place); returns the problems, or an empty list. */
@@ -16,8 +19,8 @@ export interface ValidationProblem {
   message: string;
 }
 
-export function compile<T>(schema: object): Validator<T> {
-  const validate: ValidateFunction = ajv.compile(schema);
+export function compile<T>(schema: object, options: { coerceScalars?: boolean } = {}): Validator<T> {
+  const validate: ValidateFunction = (options.coerceScalars ? coercingAjv : ajv).compile(schema);
   const check = ((value: unknown) => validate(value)) as Validator<T>;
   check.errors = () => describe(validate.errors ?? []);
   return check;

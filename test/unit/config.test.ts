@@ -105,8 +105,13 @@ describe('parseConfig: schema problems name the exact path', () => {
   });
 
   it('a wrong type', () => {
-    assert.deepEqual(problems('server: { port: "80" }\nmodels: {}\n'), [{ path: 'server.port', message: 'must be integer' }]);
-    assert.deepEqual(problems(oneBackend('{ provider: simulator, headers: { x-a: 1 } }')), [{ path: 'models.m.backends[0].headers.x-a', message: 'must be string' }]);
+    assert.deepEqual(problems('server: { port: "eighty" }\nmodels: {}\n'), [{ path: 'server.port', message: 'must be integer' }]);
+    assert.deepEqual(problems(oneBackend('{ provider: simulator, headers: { x-a: [1] } }')), [{ path: 'models.m.backends[0].headers.x-a', message: 'must be string' }]);
+  });
+
+  it('a number from ${ENV} (always a string) is taken as a number', () => {
+    const config = parseConfig('server: { port: "${PORT}" }\nmodels: {}\n', 'test.yaml', { PORT: '9090' });
+    assert.equal(config.server.port, 9090);
   });
 
   it('a scalar where a section belongs is reported, not replaced', () => {

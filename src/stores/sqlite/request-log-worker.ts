@@ -3,9 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.ts';
 import { SqliteRequestLogStore } from './request-log-store.ts';
-import type { RequestLogRow } from '../request-log.ts';
+import { decodeRows } from './request-log-wire.ts';
 
-export type WorkerRequest = { seq: number; rows: RequestLogRow[] } | { close: true };
+/** `rows`: a JSON array of rows as request-log-wire.ts encodes them. */
+export type WorkerRequest = { seq: number; rows: string } | { close: true };
 export type WorkerReply = { seq: number; error?: string } | { closed: true };
 
 const port = parentPort!;
@@ -16,7 +17,9 @@ port.on('message', (msg: WorkerRequest) => {
     void store.close().then(() => port.postMessage({ closed: true } satisfies WorkerReply));
     return;
   }
-  store.insertBatch(msg.rows).then(
+  Promise.resolve()
+    .then(() => store.insertBatch(decodeRows(msg.rows)))
+    .then(
     () => port.postMessage({ seq: msg.seq } satisfies WorkerReply),
     (err: unknown) => port.postMessage({ seq: msg.seq, error: String(err) } satisfies WorkerReply),
   );

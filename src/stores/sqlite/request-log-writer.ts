@@ -1,17 +1,19 @@
-// The request log as the pipeline sees it. Rows appended during one turn of the event loop go to the worker as one
-// batch (group commit): under load one commit serves many requests, and an idle gateway still commits at once.
-// append() resolves when the batch is committed, which is what lets the pipeline hold back the last bytes of a
-// response until its row is safe.
+// The request log as the pipeline sees it, with group commit: one batch is being committed by the writer thread at a
+// time, and rows appended meanwhile gather into the next one, sent the moment the first is acknowledged. An idle
+// gateway commits a row at once; a busy one commits many per round trip, so thread hand-offs (which cost more than
+// the inserts when the gateway shares a core with its writer) stay few. append() resolves when the row's batch is
+// committed, which is what lets the pipeline hold back the last bytes of a response until its row is safe.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 import type { WorkerReply, WorkerRequest } from './request-log-worker.ts';
-
-const MAX_BATCH = 512;
+import { encodeRow } from './request-log-wire.ts';
 
 interface Batch {
   seq: number;
-  rows: RequestLogRow[];
+  /** Rows encoded with encodeRow, joined by ",". */
+  payload: string;
+  rows: number;
   resolve: () => void;
   promise: Promise<void>;
 }
@@ -21,8 +23,10 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   readonly #log: Logger;
   #worker: Worker;
   #seq = 0;
+  /** Rows gathering for the next commit. */
   #open: Batch | undefined;
-  readonly #inFlight = new Map<number, Batch>();
+  /** The batch the writer thread is committing now. */
+  #inFlight: Batch | undefined;
   #closed = false;
 
   constructor(path: string, log: Logger) {
@@ -40,17 +44,19 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     if (batch === undefined) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
-      batch = this.#open = { seq: ++this.#seq, rows: [], resolve, promise };
-      setImmediate(() => this.#send(batch!));
+      batch = this.#open = { seq: ++this.#seq, payload: '', rows: 0, resolve, promise };
+      // Rows appended in the same turn of the event loop join this batch.
+      if (this.#inFlight === undefined) setImmediate(() => this.#sendNext());
     }
-    batch.rows.push(row);
-    if (batch.rows.length >= MAX_BATCH) this.#send(batch);
+    batch.payload += batch.rows++ === 0 ? encodeRow(row) : `,${encodeRow(row)}`;
     return batch.promise;
   }
 
   async flush(): Promise<void> {
-    if (this.#open) this.#send(this.#open);
-    await Promise.all([...this.#inFlight.values()].map((b) => b.promise));
+    while (this.#open !== undefined || this.#inFlight !== undefined) {
+      this.#sendNext();
+      await (this.#inFlight ?? this.#open)?.promise;
+    }
   }
 
   async close(): Promise<void> {
@@ -67,30 +73,35 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     });
   }
 
-  #send(batch: Batch): void {
-    if (this.#open === batch) this.#open = undefined;
-    if (this.#inFlight.has(batch.seq)) return;
-    this.#inFlight.set(batch.seq, batch);
-    this.#worker.postMessage({ seq: batch.seq, rows: batch.rows } satisfies WorkerRequest);
+  #sendNext(): void {
+    if (this.#inFlight !== undefined || this.#open === undefined) return;
+    this.#inFlight = this.#open;
+    this.#open = undefined;
+    this.#post(this.#inFlight);
+  }
+
+  #post(batch: Batch): void {
+    this.#worker.postMessage({ seq: batch.seq, rows: `[${batch.payload}]` } satisfies WorkerRequest);
   }
 
   #spawn(): Worker {
     const worker = new Worker(new URL('./request-log-worker.ts', import.meta.url), { workerData: { path: this.#path } });
     worker.on('message', (m: WorkerReply) => {
       if (!('seq' in m)) return;
-      const batch = this.#inFlight.get(m.seq);
-      if (!batch) return;
-      this.#inFlight.delete(m.seq);
-      if (m.error) this.#log.error({ err: m.error, rows: batch.rows.length }, 'request log batch failed');
+      const batch = this.#inFlight;
+      if (batch?.seq !== m.seq) return;
+      this.#inFlight = undefined;
+      if (m.error) this.#log.error({ err: m.error, rows: batch.rows }, 'request log batch failed');
       batch.resolve();
+      this.#sendNext();
     });
     worker.on('error', (err) => this.#log.error({ err }, 'request log worker failed'));
     worker.on('exit', (code) => {
       if (this.#closed) return;
-      // A crashed writer is replaced and the batches it had are sent again (inserts are idempotent by id).
+      // A crashed writer is replaced and the batch it had is sent again (inserts are idempotent by id).
       this.#log.error({ code }, 'request log worker exited; restarting it');
       this.#worker = this.#spawn();
-      for (const batch of this.#inFlight.values()) this.#worker.postMessage({ seq: batch.seq, rows: batch.rows } satisfies WorkerRequest);
+      if (this.#inFlight) this.#post(this.#inFlight);
     });
     worker.unref();
     return worker;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm run bench`: Archway beside direct-to-upstream, the bare Node ceiling and Portkey, in one run of the shared
+# side-by-side benchmark (../shared/bench/peer-bench.sh). Extra knobs pass through (ROUNDS, PHASES, MOCK_CHUNK_DELAY_MS…).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=${BENCH_DIR:-$ROOT/../shared/bench}
+[ -f "$BENCH/peer-bench.sh" ] || { echo "bench: $BENCH/peer-bench.sh not found (set BENCH_DIR)" >&2; exit 1; }
+NODE_BIN="$ROOT/node_modules/node/bin/node"
+[ -x "$NODE_BIN" ] || { echo "bench: run npm ci first (no project Node at $NODE_BIN)" >&2; exit 1; }
+
+PORT=${ARCHWAY_BENCH_PORT:-18300}
+DATA=$(mktemp -d /tmp/archway-bench.XXXXXX)
+trap 'rm -rf "$DATA"' EXIT
+KEY="sk-archway-bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+
+export ARCHWAY_BENCH_PORT=$PORT
+export CEILING_NODE="$NODE_BIN"
+export TARGET_NAME=archway
+export TARGET_URL="http://127.0.0.1:$PORT/v1/chat/completions"
+export TARGET_READY_URL="http://127.0.0.1:$PORT/livez"
+export TARGET_HEADERS="Authorization: Bearer $KEY"
+export TARGET_CMD="cd '$ROOT' && ARCHWAY_ADMIN_KEY='$KEY' ARCHWAY_DATA_DIR='$DATA' exec '$NODE_BIN' src/cli/main.ts start --config bench/archway.bench.yaml"
+exec bash "$BENCH/peer-bench.sh"
