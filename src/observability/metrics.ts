@@ -1,7 +1,6 @@
 // Prometheus metrics. One registry per gateway (tests run several gateways in one process). Gauges that mirror
 // state (circuits, bulkheads) are read at scrape time, so the request path pays nothing for them.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { CIRCUIT_STATE_VALUE } from '../reliability/circuit-breaker.ts';
 
 export interface BackendGaugeSource {
   readonly model: string;
@@ -45,37 +44,21 @@ export class GatewayMetrics {
     this.ttft = new Histogram({ name: 'archway_time_to_first_token_seconds', help: 'Streams: time from request to the first generated token', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
     this.tokens = new Counter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
     this.retries = new Counter({ name: 'archway_retries_total', help: 'Attempts that failed and led to a retry or failover', labelNames: ['model', 'backend', 'reason'], registers });
-    new Gauge({
-      name: 'archway_circuit_state',
-      help: 'Circuit breaker state per backend: 0 closed, 1 half-open, 2 open',
-      labelNames: ['model', 'backend'],
-      registers,
-      collect() {
-        this.reset();
-        for (const b of backends()) this.set({ model: b.model, backend: b.name }, b.circuitState());
-      },
-    });
-    new Gauge({
-      name: 'archway_bulkhead_in_flight',
-      help: 'Requests in flight per backend',
-      labelNames: ['model', 'backend'],
-      registers,
-      collect() {
-        this.reset();
-        for (const b of backends()) this.set({ model: b.model, backend: b.name }, b.inFlight);
-      },
-    });
-    new Gauge({
-      name: 'archway_bulkhead_queue_depth',
-      help: 'Requests waiting for a bulkhead slot per backend',
-      labelNames: ['model', 'backend'],
-      registers,
-      collect() {
-        this.reset();
-        for (const b of backends()) this.set({ model: b.model, backend: b.name }, b.queued);
-      },
-    });
+    const backendGauge = (name: string, help: string, read: (b: BackendGaugeSource) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['model', 'backend'],
+        registers,
+        collect() {
+          this.reset();
+          for (const b of backends()) this.set({ model: b.model, backend: b.name }, read(b));
+        },
+      });
+    };
+    backendGauge('archway_circuit_state', 'Circuit breaker state per backend: 0 closed, 1 half-open, 2 open', (b) => b.circuitState());
+    backendGauge('archway_bulkhead_in_flight', 'Requests in flight per backend', (b) => b.inFlight);
+    backendGauge('archway_bulkhead_queue_depth', 'Requests waiting for a bulkhead slot per backend', (b) => b.queued);
   }
 }
 
-export { CIRCUIT_STATE_VALUE };

@@ -3,7 +3,6 @@
 import type { Operation, TranslatedBody } from '../providers/adapter.ts';
 import { sendJson } from '../server/respond.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
-import { readUpstreamBody } from '../upstream/read-body.ts';
 import { UpstreamProtocolError } from '../upstream/attempt-failure.ts';
 import type { RequestContext } from './context.ts';
 import { routeToBackend } from './route.ts';
@@ -13,7 +12,7 @@ const MAX_UPSTREAM_BODY = 256 * 1024 * 1024;
 
 export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<void> {
   const { value, attempt } = await routeToBackend<TranslatedBody>(ctx, route, op, async (response, current) => {
-    const raw = await readUpstreamBody(response.body, MAX_UPSTREAM_BODY, response.headers['content-length']);
+    const raw = await response.readAll(MAX_UPSTREAM_BODY);
     if (raw.length === 0) throw new UpstreamProtocolError('empty response body');
     return current.backend.adapter.translateResponse(op, raw);
   });

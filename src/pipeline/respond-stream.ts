@@ -2,7 +2,6 @@
 // backend that fails early is still retried; from then on events are forwarded as they arrive (never buffered), with
 // backpressure from the client. A stream that ends before the upstream's end-of-stream gets an explicit error event,
 // never a quiet `[DONE]`; and `[DONE]` itself is held until the request-log row is durable.
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.ts';
 import type { StreamTranslator } from '../providers/adapter.ts';
 import { baseHeaders } from '../server/respond.ts';
@@ -10,6 +9,7 @@ import { SseParser } from '../streaming/sse-parser.ts';
 import { SSE_DONE_FRAME, sseFrame } from '../streaming/sse-event.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
 import { classifyError, UpstreamProtocolError } from '../upstream/attempt-failure.ts';
+import type { UpstreamExchange } from '../upstream/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
 import { meterAndLog } from './meter-and-log.ts';
 import { routeToBackend, type Attempt } from './route.ts';
@@ -17,7 +17,6 @@ import { routeToBackend, type Attempt } from './route.ts';
 interface OpenedStream {
   readonly translator: StreamTranslator;
   readonly parser: SseParser;
-  readonly chunks: AsyncIterator<Buffer>;
   readonly first: string;
 }
 
@@ -30,17 +29,16 @@ function translate(parser: SseParser, translator: StreamTranslator, chunk: Buffe
   return out;
 }
 
-async function open(response: Dispatcher.ResponseData, attempt: Attempt, clientWantsUsage: boolean): Promise<OpenedStream> {
+async function open(response: UpstreamExchange, attempt: Attempt, clientWantsUsage: boolean): Promise<OpenedStream> {
   const translator = attempt.backend.adapter.createStreamTranslator({ clientWantsUsage });
   const parser = new SseParser();
-  const chunks = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let first = '';
   while (first === '' && !translator.done) {
-    const next = await chunks.next();
-    if (next.done) throw new UpstreamProtocolError('the stream ended before its first event');
-    first = translate(parser, translator, next.value);
+    const chunk = await response.next();
+    if (chunk === null) throw new UpstreamProtocolError('the stream ended before its first event');
+    first = translate(parser, translator, chunk);
   }
-  return { translator, parser, chunks, first };
+  return { translator, parser, first };
 }
 
 /** Resolves when the client can take more, or has gone away. */
@@ -62,7 +60,8 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   const streamOptions = ctx.body!.stream_options as { include_usage?: unknown } | null | undefined;
   const clientWantsUsage = streamOptions?.include_usage === true;
   const { value: stream, attempt } = await routeToBackend(ctx, route, 'chat', (response, current) => open(response, current, clientWantsUsage));
-  const { translator, parser, chunks } = stream;
+  const { translator, parser } = stream;
+  const upstream = attempt.exchange;
   const { res } = ctx;
 
   ctx.status = 200;
@@ -77,9 +76,9 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   let failure: string | undefined;
   try {
     for (;;) {
-      const next = await chunks.next();
-      if (next.done) break;
-      const frames = translate(parser, translator, next.value);
+      const chunk = await upstream.next();
+      if (chunk === null) break;
+      const frames = translate(parser, translator, chunk);
       if (frames !== '' && !write(frames) && !res.destroyed) await drained(ctx);
       if (res.destroyed) break;
     }

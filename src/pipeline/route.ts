@@ -4,7 +4,6 @@
 // failure in there is retried on the next backend (failover) or, once every backend was tried, after a backoff with
 // full jitter — until the attempts or the deadline run out. Once `accept` returns, the response is the client's and
 // is never retried.
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.ts';
 import { backoffDelayMs, retryAfterSeconds } from '../reliability/backoff.ts';
 import { BulkheadFullError } from '../reliability/bulkhead.ts';
@@ -13,29 +12,25 @@ import type { Operation, UpstreamCall } from '../providers/adapter.ts';
 import type { Backend } from '../upstream/backend.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
 import { AttemptTimeout, classifyError, UpstreamStatusError, type AttemptFailure } from '../upstream/attempt-failure.ts';
-import { readUpstreamBody } from '../upstream/read-body.ts';
+import { UpstreamExchange } from '../upstream/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
 
 /** One attempt in progress: what `accept` gets, and what the caller ends once the response is done. */
 export class Attempt {
   readonly backend: Backend;
+  readonly exchange = new UpstreamExchange();
   readonly startedAt = performance.now();
-  readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
   readonly #ctx: RequestContext;
-  readonly #onClientGone = (): void => this.#controller.abort(this.#ctx.clientGone.signal.reason);
+  readonly #onClientGone = (): void => this.exchange.abort(this.#ctx.clientGone.signal.reason as Error);
   #ended = false;
 
   constructor(ctx: RequestContext, backend: Backend) {
     this.backend = backend;
     this.#ctx = ctx;
     const totalMs = backend.timeouts.total_ms;
-    this.#timer = setTimeout(() => this.#controller.abort(new AttemptTimeout(totalMs)), totalMs);
+    this.#timer = setTimeout(() => this.exchange.abort(new AttemptTimeout(totalMs)), totalMs);
     ctx.clientGone.signal.addEventListener('abort', this.#onClientGone, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
   }
 
   /** Releases the backend: outcome "success" or "failure" informs its circuit breaker, "neutral" does not. */
@@ -53,11 +48,11 @@ export class Attempt {
 
   /** Stops the upstream request (its socket is not reused). */
   abort(reason: Error): void {
-    this.#controller.abort(reason);
+    this.exchange.abort(reason);
   }
 }
 
-export type Accept<T> = (response: Dispatcher.ResponseData, attempt: Attempt) => Promise<T>;
+export type Accept<T> = (response: UpstreamExchange, attempt: Attempt) => Promise<T>;
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -135,9 +130,9 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
       throw err;
     }
     try {
-      const response = await backend.pool.request({ method: 'POST', path: call.path, headers: call.headers, body: call.body, signal: attempt.signal });
+      const response = await UpstreamExchange.send(backend.pool, backend.origin, call, attempt.exchange);
       if (response.statusCode < 200 || response.statusCode >= 300) {
-        const raw = await readUpstreamBody(response.body, 64 * 1024, response.headers['content-length']);
+        const raw = await response.readAll(64 * 1024);
         throw new UpstreamStatusError(response.statusCode, response.headers, backend.adapter.errorMessage(response.statusCode, raw));
       }
       const value = await accept(response, attempt);

@@ -79,7 +79,7 @@ export class Gateway {
     const services: GatewayServices = {
       log,
       metrics: new GatewayMetrics(() => gateway?.runtime.backends ?? runtime.backends),
-      requestLog: new SqliteRequestLogWriter(databasePath(config.data_dir), log),
+      requestLog: new SqliteRequestLogWriter(databasePath(config.data_dir), log, (rows) => (gateway?.inFlight ?? 0) > rows),
       keys,
       logRequests: config.logging.requests,
     };
@@ -90,6 +90,11 @@ export class Gateway {
     });
     log.info({ url: gateway.url, config: options.loaded.source, models: [...runtime.models.keys()] }, 'archway listening');
     return gateway;
+  }
+
+  /** Requests being served now. */
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   get runtime(): Runtime {

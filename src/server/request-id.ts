@@ -7,3 +7,4 @@ export function newRequestId(now: number = Date.now()): string {
   const ms = now.toString(16).padStart(12, '0');
   return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15)}`;
 }
+

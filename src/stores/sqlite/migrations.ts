@@ -21,6 +21,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER api_keys_upd AFTER UPDATE ON api_keys BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
   CREATE TRIGGER api_keys_del AFTER DELETE ON api_keys BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
 
+  -- Request ids are UUIDv7 (time-ordered), so rows append at the end of the primary key, and a commit touches one
+  -- B-tree (measured: about half the cost per commit of a rowid table with time and key indexes). Indexes for the
+  -- queries of the control plane come with those queries.
   CREATE TABLE request_log (
     id                 TEXT PRIMARY KEY,
     ts                 INTEGER NOT NULL,
@@ -36,8 +39,6 @@ export const MIGRATIONS: readonly string[] = [
     prompt_tokens      INTEGER,
     completion_tokens  INTEGER,
     error              TEXT
-  );
-  CREATE INDEX request_log_ts ON request_log (ts);
-  CREATE INDEX request_log_key_ts ON request_log (key_id, ts);
+  ) WITHOUT ROWID;
   `,
 ];

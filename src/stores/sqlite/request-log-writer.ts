@@ -9,6 +9,8 @@ import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 import type { WorkerReply, WorkerRequest } from './request-log-worker.ts';
 import { encodeRow } from './request-log-wire.ts';
 
+const MIN_COMMIT_INTERVAL_MS = 1;
+
 interface Batch {
   seq: number;
   /** Rows encoded with encodeRow, joined by ",". */
@@ -28,10 +30,18 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   /** The batch the writer thread is committing now. */
   #inFlight: Batch | undefined;
   #closed = false;
+  #lastSent = -Infinity;
+  readonly #othersInFlight: (rows: number) => boolean;
+  #timer: NodeJS.Timeout | undefined;
 
-  constructor(path: string, log: Logger) {
+  /**
+   * `othersInFlight(rows)`: whether requests other than the `rows` waiting for this commit are in progress, i.e.
+   * whether more rows are about to come.
+   */
+  constructor(path: string, log: Logger, othersInFlight: (rows: number) => boolean = () => false) {
     this.#path = path;
     this.#log = log;
+    this.#othersInFlight = othersInFlight;
     this.#worker = this.#spawn();
   }
 
@@ -74,7 +84,19 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #sendNext(): void {
-    if (this.#inFlight !== undefined || this.#open === undefined) return;
+    if (this.#inFlight !== undefined || this.#open === undefined || this.#timer !== undefined) return;
+    // A commit costs as much as a few dozen inserts. While other requests are still in flight (their rows are about
+    // to come), commits are spaced MIN_COMMIT_INTERVAL_MS apart so one serves all the rows of that interval; when
+    // nothing else is in flight there is nobody to wait for, and a lone request waits for nothing but its own commit.
+    const wait = this.#lastSent + MIN_COMMIT_INTERVAL_MS - performance.now();
+    if (wait > 0 && this.#othersInFlight(this.#open.rows)) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#sendNext();
+      }, wait);
+      return;
+    }
+    this.#lastSent = performance.now();
     this.#inFlight = this.#open;
     this.#open = undefined;
     this.#post(this.#inFlight);
