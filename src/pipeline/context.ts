@@ -5,6 +5,7 @@ import type { Usage } from '../providers/adapter.ts';
 import type { Runtime } from '../upstream/runtime.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GatewayServices } from '../server/services.ts';
+import type { ClientGone } from './client-gone.ts';
 
 export interface RequestContext {
   readonly id: string;
@@ -17,8 +18,8 @@ export interface RequestContext {
   /** The config the request started with: a reload does not change it mid-flight. */
   readonly runtime: Runtime;
   readonly services: GatewayServices;
-  /** Aborted when the client goes away before the response is complete. */
-  readonly clientGone: AbortController;
+  /** Fires when the client goes away before the response is complete. */
+  readonly clientGone: ClientGone;
   endpoint: string;
   principal: Principal | undefined;
   body: Record<string, unknown> | undefined;
@@ -32,4 +33,6 @@ export interface RequestContext {
   usage: Usage | undefined;
   status: number;
   error: string | null;
+  /** The request-log row and metrics were written (they are written once). */
+  recorded: boolean;
 }

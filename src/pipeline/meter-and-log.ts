@@ -3,11 +3,9 @@
 import type { RequestLogRow } from '../stores/request-log.ts';
 import type { RequestContext } from './context.ts';
 
-const recorded = new WeakSet<RequestContext>();
-
 export function meterAndLog(ctx: RequestContext): Promise<void> {
-  if (recorded.has(ctx)) return Promise.resolve();
-  recorded.add(ctx);
+  if (ctx.recorded) return Promise.resolve();
+  ctx.recorded = true;
   const latencyMs = performance.now() - ctx.start;
   const { metrics, requestLog, log, logRequests } = ctx.services;
   // Metric labels only take configured names: a client's made-up model must not create a new series.

@@ -83,11 +83,11 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
       if (res.destroyed) break;
     }
   } catch (err) {
-    failure = ctx.clientGone.signal.aborted ? 'client closed the connection' : (classifyError(err, attempt.backend.timeouts)?.message ?? String(err));
+    failure = ctx.clientGone.gone ? 'client closed the connection' : (classifyError(err, attempt.backend.timeouts)?.message ?? String(err));
   }
   ctx.usage = translator.usage;
 
-  if (ctx.clientGone.signal.aborted || res.destroyed) {
+  if (ctx.clientGone.gone || res.destroyed) {
     attempt.end('neutral');
     attempt.abort(new Error('client gone'));
     ctx.status = 499; // nginx's "client closed request": the client left before the end

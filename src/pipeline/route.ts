@@ -14,6 +14,7 @@ import type { ModelRoute } from '../upstream/runtime.ts';
 import { AttemptTimeout, classifyError, UpstreamStatusError, type AttemptFailure } from '../upstream/attempt-failure.ts';
 import { UpstreamExchange } from '../upstream/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
+import { CLIENT_GONE } from './client-gone.ts';
 
 /** One attempt in progress: what `accept` gets, and what the caller ends once the response is done. */
 export class Attempt {
@@ -22,7 +23,7 @@ export class Attempt {
   readonly startedAt = performance.now();
   readonly #timer: NodeJS.Timeout;
   readonly #ctx: RequestContext;
-  readonly #onClientGone = (): void => this.exchange.abort(this.#ctx.clientGone.signal.reason as Error);
+  readonly #onClientGone = (): void => this.exchange.abort(CLIENT_GONE);
   #ended = false;
 
   constructor(ctx: RequestContext, backend: Backend) {
@@ -30,7 +31,7 @@ export class Attempt {
     this.#ctx = ctx;
     const totalMs = backend.timeouts.total_ms;
     this.#timer = setTimeout(() => this.exchange.abort(new AttemptTimeout(totalMs)), totalMs);
-    ctx.clientGone.signal.addEventListener('abort', this.#onClientGone, { once: true });
+    ctx.clientGone.on(this.#onClientGone);
   }
 
   /** Releases the backend: outcome "success" or "failure" informs its circuit breaker, "neutral" does not. */
@@ -38,7 +39,7 @@ export class Attempt {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#timer);
-    this.#ctx.clientGone.signal.removeEventListener('abort', this.#onClientGone);
+    this.#ctx.clientGone.off(this.#onClientGone);
     this.#ctx.upstreamMs += performance.now() - this.startedAt;
     this.backend.bulkhead.leave();
     if (outcome === 'success') this.backend.breaker.onSuccess();
@@ -84,22 +85,25 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
   const { retry } = route;
   const deadline = ctx.start + retry.deadline_ms;
   const failures: string[] = [];
-  const excluded = new Set<Backend>();
-  let triedThisRound = new Set<Backend>();
+  // Allocated only once an attempt fails: the usual request needs neither.
+  let excluded: Set<Backend> | undefined;
+  let triedThisRound: Set<Backend> | undefined;
   let round = 0;
   let allRateLimited = true;
   let sawBusy = false;
 
-  while (ctx.attempts < retry.max_attempts && !ctx.clientGone.signal.aborted) {
-    const usable = route.backends.filter((b) => !excluded.has(b) && b.adapter.supports(op));
-    let candidates = orderBackends(route.strategy, usable).filter((b) => !triedThisRound.has(b));
+  while (ctx.attempts < retry.max_attempts && !ctx.clientGone.gone) {
+    const serving = route.backendsFor[op];
+    const usable = excluded ? serving.filter((b) => !excluded!.has(b)) : serving;
+    let candidates = orderBackends(route.strategy, usable);
+    if (triedThisRound) candidates = candidates.filter((b) => !triedThisRound!.has(b));
     if (candidates.length === 0) {
       // Every usable backend was tried (or is refusing): wait, then start a new round.
-      const waitMs = nextRoundDelay(usable, triedThisRound.size > 0, round, retry.base_delay_ms, retry.max_delay_ms);
+      const waitMs = nextRoundDelay(usable, (triedThisRound?.size ?? 0) > 0, round, retry.base_delay_ms, retry.max_delay_ms);
       if (waitMs === undefined || performance.now() + waitMs >= deadline) break;
       await sleep(waitMs, ctx.clientGone.signal);
       round++;
-      triedThisRound = new Set();
+      triedThisRound = undefined;
       candidates = orderBackends(route.strategy, usable);
       if (candidates.length === 0) break;
     }
@@ -108,13 +112,14 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
     const backend = await takeSlot(ctx, candidates);
     if (backend === undefined) {
       sawBusy = true;
-      candidates.forEach((b) => triedThisRound.add(b));
+      triedThisRound ??= new Set();
+      for (const b of candidates) triedThisRound.add(b);
       if (triedThisRound.size >= usable.length) break;
       continue;
     }
     if (!backend.breaker.tryAcquire()) {
       backend.bulkhead.leave();
-      triedThisRound.add(backend);
+      (triedThisRound ??= new Set()).add(backend);
       continue;
     }
 
@@ -143,7 +148,7 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
         attempt.end('neutral');
         throw err;
       }
-      if (ctx.clientGone.signal.aborted) {
+      if (ctx.clientGone.gone) {
         attempt.end('neutral');
         break;
       }
@@ -159,15 +164,15 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
       failures.push(`${backend.name}: ${failure.message}`);
       ctx.services.metrics.retries.inc({ model: route.name, backend: backend.name, reason: failure.reason });
       if (!failure.retryable) throw upstreamRejection(failure);
-      if (failure.excludeBackend) excluded.add(backend);
-      triedThisRound.add(backend);
+      if (failure.excludeBackend) (excluded ??= new Set()).add(backend);
+      (triedThisRound ??= new Set()).add(backend);
     }
   }
   throw finalError(route, failures, allRateLimited, sawBusy, ctx);
 }
 
 /** Ms to wait before the next round, or undefined when no backend can be tried within a sensible wait. */
-function nextRoundDelay(usable: Backend[], triedAny: boolean, round: number, baseMs: number, capMs: number): number | undefined {
+function nextRoundDelay(usable: readonly Backend[], triedAny: boolean, round: number, baseMs: number, capMs: number): number | undefined {
   if (usable.length === 0) return undefined;
   // Backends refusing now (open circuit, cooling down after a 429) are waited for only if that is short.
   const soonest = Math.min(...usable.map((b) => b.breaker.retryInMs()));
@@ -181,7 +186,7 @@ function upstreamRejection(failure: AttemptFailure): GatewayError {
 }
 
 function finalError(route: ModelRoute, failures: string[], allRateLimited: boolean, sawBusy: boolean, ctx: RequestContext): GatewayError {
-  if (ctx.clientGone.signal.aborted) return new GatewayError('upstream_unavailable', 'the client closed the connection');
+  if (ctx.clientGone.gone) return new GatewayError('upstream_unavailable', 'the client closed the connection');
   const soonest = Math.min(...route.backends.map((b) => b.breaker.retryInMs()));
   const retryAfterS = retryAfterSeconds(Number.isFinite(soonest) && soonest > 0 ? soonest : 1000);
   if (failures.length === 0 && sawBusy) {

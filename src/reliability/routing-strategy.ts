@@ -46,6 +46,7 @@ export function orderBackends<T extends Routable>(
   backends: readonly T[],
   random: () => number = Math.random,
 ): T[] {
+  if (backends.length === 1) return backends[0]!.canAttempt() ? [backends[0]!] : []; // the common single-backend model
   const available = backends.filter((b) => b.canAttempt());
   switch (strategy) {
     case 'priority':

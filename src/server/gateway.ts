@@ -10,6 +10,7 @@ import { KeyIndex } from '../auth/key-index.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import type { RequestContext } from '../pipeline/context.ts';
+import { ClientGone } from '../pipeline/client-gone.ts';
 import { databasePath, openDatabase } from '../stores/sqlite/database.ts';
 import { SqliteKeyStore } from '../stores/sqlite/key-store.ts';
 import { SqliteRequestLogWriter } from '../stores/sqlite/request-log-writer.ts';
@@ -180,7 +181,7 @@ export class Gateway {
       res,
       runtime,
       services: this.services,
-      clientGone: new AbortController(),
+      clientGone: new ClientGone(),
       // Unknown paths share one name: the endpoint is a metric label and must stay a bounded set.
       endpoint: this.#routes.has(path) ? path : 'unmatched',
       principal: undefined,
@@ -194,9 +195,10 @@ export class Gateway {
       usage: undefined,
       status: 0,
       error: null,
+      recorded: false,
     };
     res.on('close', () => {
-      if (!res.writableFinished) ctx.clientGone.abort(new Error('client closed the connection'));
+      if (!res.writableFinished) ctx.clientGone.fire();
     });
     if (this.#draining) res.shouldKeepAlive = false;
     const methods = this.#routes.get(path);

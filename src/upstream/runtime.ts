@@ -3,6 +3,7 @@
 // state), and what the new runtime no longer uses is closed once requests still holding the old one finish.
 import type { Config, ModelConfig, RetryPolicy, RoutingStrategyName } from '../config/schema.ts';
 import { adapterFor } from '../providers/registry.ts';
+import type { Operation } from '../providers/adapter.ts';
 import { startSimulator, type SimulatorHandle } from '../providers/simulator/server.ts';
 import { Backend } from './backend.ts';
 
@@ -11,6 +12,8 @@ export interface ModelRoute {
   readonly strategy: RoutingStrategyName;
   readonly retry: RetryPolicy;
   readonly backends: readonly Backend[];
+  /** The backends whose provider serves each operation, in config order. */
+  readonly backendsFor: Readonly<Record<Operation, readonly Backend[]>>;
 }
 
 export class Runtime {
@@ -65,6 +68,10 @@ export async function buildRuntime(config: Config, previous?: Runtime): Promise<
       strategy: model.routing ?? config.routing,
       retry: { ...config.reliability.retry, ...model.retry },
       backends,
+      backendsFor: {
+        chat: backends.filter((b) => b.adapter.supports('chat')),
+        embeddings: backends.filter((b) => b.adapter.supports('embeddings')),
+      },
     });
   }
   return new Runtime(config, models, simulators);

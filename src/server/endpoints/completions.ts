@@ -17,7 +17,7 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     validateRequest(op, body);
     if (typeof body.model === 'string') ctx.model = body.model;
     const route = resolveModel(ctx);
-    if (!route.backends.some((b) => b.adapter.supports(op))) {
+    if (route.backendsFor[op].length === 0) {
       throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
     }
     ctx.stream = op === 'chat' && body.stream === true;
