@@ -9,7 +9,7 @@ import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 import type { WorkerReply, WorkerRequest } from './request-log-worker.ts';
 import { encodeRow } from './request-log-wire.ts';
 
-const MIN_COMMIT_INTERVAL_MS = 1;
+const MIN_COMMIT_INTERVAL_MS = 2;
 
 interface Batch {
   seq: number;
