@@ -88,6 +88,7 @@ export const SimulatorSchema = Type.Object(
     chunk_tokens: Type.Integer({ minimum: 1, default: 1, description: 'tokens per stream chunk' }),
     completion_tokens: Type.Integer({ minimum: 1, default: 16, description: 'length of an answer when max_tokens allows' }),
     embedding_dimensions: Type.Integer({ minimum: 1, maximum: 8192, default: 256 }),
+    stream_usage: Type.Boolean({ default: true, description: 'false: ignore stream_options.include_usage, as some servers do' }),
     faults: SimulatorFaultsSchema,
   },
   { additionalProperties: false, default: {} },

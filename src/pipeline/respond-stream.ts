@@ -12,6 +12,7 @@ import { classifyError, UpstreamProtocolError } from '../upstream/attempt-failur
 import type { UpstreamExchange } from '../upstream/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
 import { meterAndLog } from './meter-and-log.ts';
+import { estimateUsage } from '../metering/estimate-usage.ts';
 import { routeToBackend, type Attempt } from './route.ts';
 
 interface OpenedStream {
@@ -30,7 +31,7 @@ function translate(parser: SseParser, translator: StreamTranslator, chunk: Buffe
 }
 
 async function open(response: UpstreamExchange, attempt: Attempt, clientWantsUsage: boolean): Promise<OpenedStream> {
-  const translator = attempt.backend.adapter.createStreamTranslator({ clientWantsUsage });
+  const translator = attempt.backend.adapter.createStreamTranslator({ clientWantsUsage, keepText: attempt.backend.streamsLackUsage });
   const parser = new SseParser();
   let first = '';
   while (first === '' && !translator.done) {
@@ -50,6 +51,12 @@ function drained(ctx: RequestContext): Promise<void> {
     };
     ctx.res.on('drain', done).on('close', done);
   });
+}
+
+function countFrames(out: string): number {
+  let n = 0;
+  for (let at = out.indexOf('\n\n'); at >= 0; at = out.indexOf('\n\n', at + 2)) n++;
+  return n;
 }
 
 function errorFrame(code: string, message: string): string {
@@ -72,20 +79,33 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
     return res.write(frames);
   };
   write(stream.first);
+  let frames = countFrames(stream.first);
 
   let failure: string | undefined;
   try {
     for (;;) {
       const chunk = await upstream.next();
       if (chunk === null) break;
-      const frames = translate(parser, translator, chunk);
-      if (frames !== '' && !write(frames) && !res.destroyed) await drained(ctx);
+      const out = translate(parser, translator, chunk);
+      if (out !== '') {
+        frames += countFrames(out);
+        if (!write(out) && !res.destroyed) await drained(ctx);
+      }
       if (res.destroyed) break;
     }
   } catch (err) {
     failure = ctx.clientGone.gone ? 'client closed the connection' : (classifyError(err, attempt.backend.timeouts)?.message ?? String(err));
   }
   ctx.usage = translator.usage;
+  if (ctx.usage === undefined && translator.done) {
+    // The upstream ignored include_usage: count this stream's tokens here, and keep the text of its next ones.
+    // Until then (this first stream), a chunk of an OpenAI stream is taken as a token, less the role and finish chunks.
+    const usage = await estimateUsage(ctx.body!.messages, translator.text);
+    if (translator.text === undefined) usage.completion_tokens = Math.max(0, frames - 2);
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    ctx.usage = usage;
+    attempt.backend.streamsLackUsage = true;
+  }
 
   if (ctx.clientGone.gone || res.destroyed) {
     attempt.end('neutral');

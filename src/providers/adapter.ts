@@ -43,6 +43,8 @@ export interface StreamOptions {
   /** The client asked for `stream_options.include_usage`: send it the usage chunk. Otherwise usage is still read
    *  (the gateway asks the upstream for it to meter the request) but not forwarded. */
   readonly clientWantsUsage: boolean;
+  /** Keep the generated text, so the gateway can count tokens itself: set for upstreams known to omit usage. */
+  readonly keepText?: boolean;
 }
 
 /**
@@ -61,8 +63,10 @@ export interface StreamTranslator {
   readonly sawContent: boolean;
   /** Usage, once the upstream has reported it. */
   readonly usage: Usage | undefined;
-  /** Text generated so far is not kept; an upstream error event is reported here so the gateway can log it. */
+  /** An upstream error event, reported here so the gateway can log it. */
   readonly upstreamError: string | undefined;
+  /** The generated text, when StreamOptions.keepText asked for it. */
+  readonly text?: string | undefined;
 }
 
 export interface ProviderAdapter {

@@ -33,6 +33,8 @@ export class Backend implements Routable, BackendGaugeSource {
   readonly weight: number;
   /** Same fingerprint after a reload: the backend is kept, with its connections and its breaker's memory. */
   readonly fingerprint: string;
+  /** Its streams came without usage although asked: the gateway counts their tokens itself. */
+  streamsLackUsage = false;
 
   constructor(spec: BackendSpec) {
     const c = spec.config;

@@ -7,6 +7,8 @@ import { usageFromOpenAI } from '../usage.ts';
 
 export class OpenAIPassthroughTranslator implements StreamTranslator {
   readonly #clientWantsUsage: boolean;
+  readonly #keepText: boolean;
+  text: string | undefined;
   done = false;
   sawContent = false;
   usage: Usage | undefined;
@@ -14,6 +16,8 @@ export class OpenAIPassthroughTranslator implements StreamTranslator {
 
   constructor(options: StreamOptions) {
     this.#clientWantsUsage = options.clientWantsUsage;
+    this.#keepText = options.keepText === true;
+    if (this.#keepText) this.text = '';
   }
 
   push(event: SseEvent): string | undefined {
@@ -23,6 +27,7 @@ export class OpenAIPassthroughTranslator implements StreamTranslator {
       return undefined;
     }
     if (!this.sawContent && hasContent(data)) this.sawContent = true;
+    if (this.#keepText) this.text += deltaText(safeParse(data));
     if (USAGE_OBJECT.test(data)) {
       const parsed = safeParse(data);
       this.usage = usageFromOpenAI(parsed?.usage) ?? this.usage;
@@ -35,6 +40,17 @@ export class OpenAIPassthroughTranslator implements StreamTranslator {
     }
     return event.raw;
   }
+}
+
+function deltaText(chunk: Record<string, unknown> | undefined): string {
+  const choices = chunk?.choices;
+  if (!Array.isArray(choices)) return '';
+  let text = '';
+  for (const choice of choices) {
+    const content = (choice as { delta?: { content?: unknown } }).delta?.content;
+    if (typeof content === 'string') text += content;
+  }
+  return text;
 }
 
 function safeParse(data: string): Record<string, unknown> | undefined {

@@ -31,7 +31,8 @@ export async function handleChatCompletion(ctx: RequestContext, body: Body, depl
   const limit = optionalPositiveInt(body, 'max_completion_tokens') ?? optionalPositiveInt(body, 'max_tokens');
   const stream = optionalBoolean(body, 'stream');
   const streamOptions = body['stream_options'];
-  const includeUsage = stream && isRecord(streamOptions) && streamOptions['include_usage'] === true;
+  // stream_usage: false plays the OpenAI-compatible servers that ignore include_usage.
+  const includeUsage = stream && ctx.settings.stream_usage && isRecord(streamOptions) && streamOptions['include_usage'] === true;
 
   const { completion_tokens: natural, chunk_tokens: chunkTokens } = ctx.settings;
   const tokens = limit === undefined ? natural : Math.min(limit, natural);
