@@ -19,5 +19,5 @@ export TARGET_NAME=archway
 export TARGET_URL="http://127.0.0.1:$PORT/v1/chat/completions"
 export TARGET_READY_URL="http://127.0.0.1:$PORT/livez"
 export TARGET_HEADERS="Authorization: Bearer $KEY"
-export TARGET_CMD="cd '$ROOT' && ARCHWAY_ADMIN_KEY='$KEY' ARCHWAY_DATA_DIR='$DATA' exec '$NODE_BIN' src/cli/main.ts start --config bench/archway.bench.yaml"
+export TARGET_CMD="cd '$ROOT' && ARCHWAY_ADMIN_KEY='$KEY' ARCHWAY_DATA_DIR='$DATA' exec '$NODE_BIN' --max-semi-space-size=4 src/cli/main.ts start --config bench/archway.bench.yaml"
 exec bash "$BENCH/peer-bench.sh"

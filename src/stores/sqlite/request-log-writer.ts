@@ -107,7 +107,11 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(new URL('./request-log-worker.ts', import.meta.url), { workerData: { path: this.#path } });
+    // The writer handles batches of a few hundred rows at most: a small heap keeps the process's memory down.
+    const worker = new Worker(new URL('./request-log-worker.ts', import.meta.url), {
+      workerData: { path: this.#path },
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+    });
     worker.on('message', (m: WorkerReply) => {
       if (!('seq' in m)) return;
       const batch = this.#inFlight;
