@@ -38,7 +38,8 @@ export const ERRORS = {
   upstream_unavailable: { status: 503, type: 'service_unavailable' },
   upstream_timeout: { status: 504, type: 'timeout_error' },
   stream_interrupted: { status: 502, type: 'server_error' },
-  shutting_down: { status: 503, type: 'service_unavailable' },
+  /** nginx's 499: only ever in the request log and metrics, as nobody is left to receive it. */
+  client_closed_request: { status: 499, type: 'invalid_request_error' },
   internal_error: { status: 500, type: 'server_error' },
 } as const satisfies Record<string, ErrorSpec>;
 

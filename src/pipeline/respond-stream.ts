@@ -2,7 +2,7 @@
 // backend that fails early is still retried; from then on events are forwarded as they arrive (never buffered), with
 // backpressure from the client. A stream that ends before the upstream's end-of-stream gets an explicit error event,
 // never a quiet `[DONE]`; and `[DONE]` itself is held until the request-log row is durable.
-import { GatewayError } from '../errors.ts';
+import { ERRORS } from '../errors.ts';
 import type { StreamTranslator } from '../providers/adapter.ts';
 import { baseHeaders } from '../server/respond.ts';
 import { SseParser } from '../streaming/sse-parser.ts';
@@ -110,7 +110,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   if (ctx.clientGone.gone || res.destroyed) {
     attempt.end('neutral');
     attempt.abort(new Error('client gone'));
-    ctx.status = 499; // nginx's "client closed request": the client left before the end
+    ctx.status = ERRORS.client_closed_request.status;
     ctx.error = 'client closed the connection before the stream ended';
     await meterAndLog(ctx);
     return;
@@ -125,7 +125,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   // The upstream stopped before its end-of-stream: say so in the stream, and count it against the backend.
   attempt.end('failure');
   const reason = failure ?? 'the upstream closed the stream before it was complete';
-  ctx.status = new GatewayError('stream_interrupted', reason).status;
+  ctx.status = ERRORS.stream_interrupted.status;
   ctx.error = `stream interrupted: ${reason}`;
   await meterAndLog(ctx);
   res.end(errorFrame('stream_interrupted', `the stream from ${attempt.backend.name} was interrupted: ${reason}. The answer above is incomplete.`));

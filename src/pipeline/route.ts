@@ -162,8 +162,8 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
       if (failure.retryAfterMs !== undefined) backend.breaker.coolDown(Date.now() + failure.retryAfterMs);
       if (failure.status !== 429) allRateLimited = false;
       failures.push(`${backend.name}: ${failure.message}`);
-      ctx.services.metrics.retries.inc({ model: route.name, backend: backend.name, reason: failure.reason });
       if (!failure.retryable) throw upstreamRejection(failure);
+      ctx.services.metrics.retries.inc({ model: route.name, backend: backend.name, reason: failure.reason });
       if (failure.excludeBackend) (excluded ??= new Set()).add(backend);
       (triedThisRound ??= new Set()).add(backend);
     }
@@ -186,7 +186,7 @@ function upstreamRejection(failure: AttemptFailure): GatewayError {
 }
 
 function finalError(route: ModelRoute, failures: string[], allRateLimited: boolean, sawBusy: boolean, ctx: RequestContext): GatewayError {
-  if (ctx.clientGone.gone) return new GatewayError('upstream_unavailable', 'the client closed the connection');
+  if (ctx.clientGone.gone) return new GatewayError('client_closed_request', 'the client closed the connection before an answer');
   const soonest = Math.min(...route.backends.map((b) => b.breaker.retryInMs()));
   const retryAfterS = retryAfterSeconds(Number.isFinite(soonest) && soonest > 0 ? soonest : 1000);
   if (failures.length === 0 && sawBusy) {
