@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MIGRATIONS } from './migrations.ts';
+import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS } from './request-log-sql.js';
 
 export function databasePath(dataDir: string): string {
   return join(dataDir, 'archway.db');
@@ -12,8 +13,8 @@ export function databasePath(dataDir: string): string {
 
 export function openDatabase(path: string): DatabaseSync {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new DatabaseSync(path, { timeout: 5_000 });
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+  db.exec(CONNECTION_PRAGMAS);
   migrate(db);
   return db;
 }

@@ -1,6 +1,8 @@
 // The request log in SQLite. Used from the log writer's worker thread, never from the event loop of the server.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RequestLogQuery, RequestLogRow, RequestLogStore } from '../request-log.ts';
+import { INSERT_REQUEST_LOG, insertTuples } from './request-log-sql.js';
+import { rowToTuple } from './request-log-wire.ts';
 
 interface LogRow {
   id: string;
@@ -45,30 +47,12 @@ export class SqliteRequestLogStore implements RequestLogStore {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    // OR IGNORE: a batch replayed after a crash must not fail on rows that did make it.
-    this.#insert = db.prepare(
-      `INSERT OR IGNORE INTO request_log
-       (id, ts, key_id, endpoint, model, backend, attempts, stream, status, latency_ms, ttft_ms, prompt_tokens, completion_tokens, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#insert = db.prepare(INSERT_REQUEST_LOG);
     this.#count = db.prepare('SELECT COUNT(*) AS n FROM request_log');
   }
 
   async insertBatch(rows: readonly RequestLogRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    this.#db.exec('BEGIN');
-    try {
-      for (const r of rows) {
-        this.#insert.run(
-          r.id, r.ts, r.keyId, r.endpoint, r.model, r.backend, r.attempts, r.stream ? 1 : 0, r.status,
-          r.latencyMs, r.ttftMs, r.promptTokens, r.completionTokens, r.error,
-        );
-      }
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    insertTuples(this.#db, this.#insert, rows.map(rowToTuple));
   }
 
   async query(q: RequestLogQuery): Promise<RequestLogRow[]> {

@@ -2,16 +2,21 @@
 // string is a copy; posting objects runs the structured-clone algorithm over every field of every row, which
 // measured as the largest single cost of the request path.
 import type { RequestLogRow } from '../request-log.ts';
+import type { RowTuple } from './request-log-sql.js';
 
-export function encodeRow(r: RequestLogRow): string {
-  return JSON.stringify([r.id, r.ts, r.keyId, r.endpoint, r.model, r.backend, r.attempts, r.stream, r.status, r.latencyMs, r.ttftMs, r.promptTokens, r.completionTokens, r.error]);
+
+/** A row as an array in the table's column order (request-log-sql.js). */
+export function rowToTuple(r: RequestLogRow): RowTuple {
+  return [r.id, r.ts, r.keyId, r.endpoint, r.model, r.backend, r.attempts, r.stream, r.status, r.latencyMs, r.ttftMs, r.promptTokens, r.completionTokens, r.error];
 }
 
-type Tuple = [string, number, string | null, string, string | null, string | null, number, boolean, number, number, number | null, number | null, number | null, string | null];
+export function encodeRow(r: RequestLogRow): string {
+  return JSON.stringify(rowToTuple(r));
+}
 
 /** The inverse of joining encodeRow outputs with "," inside "[…]". */
 export function decodeRows(payload: string): RequestLogRow[] {
-  return (JSON.parse(payload) as Tuple[]).map((t) => ({
+  return (JSON.parse(payload) as RowTuple[]).map((t) => ({
     id: t[0],
     ts: t[1],
     keyId: t[2],

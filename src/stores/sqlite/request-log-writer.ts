@@ -6,7 +6,10 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
-import type { WorkerReply, WorkerRequest } from './request-log-worker.ts';
+
+/** The messages of request-log-worker.js. `rows`: a JSON array of rows as request-log-wire.ts encodes them. */
+type WorkerRequest = { seq: number; rows: string } | { close: true };
+type WorkerReply = { seq: number; error?: string } | { closed: true };
 import { encodeRow } from './request-log-wire.ts';
 
 const MIN_COMMIT_INTERVAL_MS = 2;
@@ -108,7 +111,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
 
   #spawn(): Worker {
     // The writer handles batches of a few hundred rows at most: a small heap keeps the process's memory down.
-    const worker = new Worker(new URL('./request-log-worker.ts', import.meta.url), {
+    const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
       workerData: { path: this.#path },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
