@@ -38,6 +38,8 @@ export class SseParser {
 }
 
 function parseFrame(raw: string): SseEvent | undefined {
+  // The shape of nearly every frame an OpenAI-style upstream sends: one `data: ` line.
+  if (raw.startsWith('data: ') && raw.indexOf('\n') === raw.length - 2) return { event: undefined, data: raw.slice(6, -2), raw };
   let event: string | undefined;
   let data: string | undefined;
   let lineStart = 0;

@@ -58,10 +58,17 @@ export class SqliteRequestLogWriter implements RequestLogSink {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       batch = this.#open = { seq: ++this.#seq, payload: '', rows: 0, resolve, promise };
-      // Rows appended in the same turn of the event loop join this batch.
-      if (this.#inFlight === undefined) setImmediate(() => this.#sendNext());
+      batch.payload = encodeRow(row);
+      batch.rows = 1;
+      if (this.#inFlight === undefined) {
+        // Alone in the gateway: commit now. Otherwise rows appended in the same turn of the event loop join this batch.
+        if (!this.#othersInFlight(1)) this.#sendNext();
+        else setImmediate(() => this.#sendNext());
+      }
+      return promise;
     }
-    batch.payload += batch.rows++ === 0 ? encodeRow(row) : `,${encodeRow(row)}`;
+    batch.payload += `,${encodeRow(row)}`;
+    batch.rows++;
     return batch.promise;
   }
 
