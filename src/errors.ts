@@ -10,7 +10,6 @@ export type OpenAIErrorType =
   | 'rate_limit_error'
   | 'insufficient_quota'
   | 'server_error'
-  | 'timeout_error'
   | 'service_unavailable';
 
 interface ErrorSpec {
@@ -36,7 +35,6 @@ export const ERRORS = {
   upstream_rejected: { status: 400, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'server_error' },
   upstream_unavailable: { status: 503, type: 'service_unavailable' },
-  upstream_timeout: { status: 504, type: 'timeout_error' },
   stream_interrupted: { status: 502, type: 'server_error' },
   /** nginx's 499: only ever in the request log and metrics, as nobody is left to receive it. */
   client_closed_request: { status: 499, type: 'invalid_request_error' },
