@@ -75,7 +75,3 @@ export class GatewayError extends Error {
     return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
   }
 }
-
-export function isGatewayError(err: unknown): err is GatewayError {
-  return err instanceof GatewayError;
-}

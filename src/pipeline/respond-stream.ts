@@ -19,13 +19,18 @@ interface OpenedStream {
   readonly translator: StreamTranslator;
   readonly parser: SseParser;
   readonly first: string;
+  /** Upstream events that produced output: a token estimate when the upstream reports no usage. */
+  readonly counted: { events: number };
 }
 
-function translate(parser: SseParser, translator: StreamTranslator, chunk: Buffer): string {
+function translate(parser: SseParser, translator: StreamTranslator, chunk: Buffer, counted: { events: number }): string {
   let out = '';
   for (const event of parser.push(chunk)) {
     const frames = translator.push(event);
-    if (frames !== undefined) out += frames;
+    if (frames !== undefined) {
+      out += frames;
+      counted.events++;
+    }
   }
   return out;
 }
@@ -33,13 +38,14 @@ function translate(parser: SseParser, translator: StreamTranslator, chunk: Buffe
 async function open(response: UpstreamExchange, attempt: Attempt, clientWantsUsage: boolean): Promise<OpenedStream> {
   const translator = attempt.backend.adapter.createStreamTranslator({ clientWantsUsage, keepText: attempt.backend.streamsLackUsage });
   const parser = new SseParser();
+  const counted = { events: 0 };
   let first = '';
   while (first === '' && !translator.done) {
     const chunk = await response.next();
     if (chunk === null) throw new UpstreamProtocolError('the stream ended before its first event');
-    first = translate(parser, translator, chunk);
+    first = translate(parser, translator, chunk, counted);
   }
-  return { translator, parser, first };
+  return { translator, parser, first, counted };
 }
 
 /** Resolves when the client can take more, or has gone away. */
@@ -53,12 +59,6 @@ function drained(ctx: RequestContext): Promise<void> {
   });
 }
 
-function countFrames(out: string): number {
-  let n = 0;
-  for (let at = out.indexOf('\n\n'); at >= 0; at = out.indexOf('\n\n', at + 2)) n++;
-  return n;
-}
-
 function errorFrame(code: string, message: string): string {
   return sseFrame(JSON.stringify({ error: { message, type: 'server_error', code } }));
 }
@@ -67,7 +67,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   const streamOptions = ctx.body!.stream_options as { include_usage?: unknown } | null | undefined;
   const clientWantsUsage = streamOptions?.include_usage === true;
   const { value: stream, attempt } = await routeToBackend(ctx, route, 'chat', (response, current) => open(response, current, clientWantsUsage));
-  const { translator, parser } = stream;
+  const { translator, parser, counted } = stream;
   const upstream = attempt.exchange;
   const { res } = ctx;
 
@@ -79,18 +79,14 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
     return res.write(frames);
   };
   write(stream.first);
-  let frames = countFrames(stream.first);
 
   let failure: string | undefined;
   try {
     for (;;) {
       const chunk = await upstream.next();
       if (chunk === null) break;
-      const out = translate(parser, translator, chunk);
-      if (out !== '') {
-        frames += countFrames(out);
-        if (!write(out) && !res.destroyed) await drained(ctx);
-      }
+      const out = translate(parser, translator, chunk, counted);
+      if (out !== '' && !write(out) && !res.destroyed) await drained(ctx);
       if (res.destroyed) break;
     }
   } catch (err) {
@@ -101,7 +97,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
     // The upstream ignored include_usage: count this stream's tokens here, and keep the text of its next ones.
     // Until then (this first stream), a chunk of an OpenAI stream is taken as a token, less the role and finish chunks.
     const usage = await estimateUsage(ctx.body!.messages, translator.text);
-    if (translator.text === undefined) usage.completion_tokens = Math.max(0, frames - 2);
+    if (translator.text === undefined) usage.completion_tokens = Math.max(0, counted.events - 2);
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     ctx.usage = usage;
     attempt.backend.streamsLackUsage = true;

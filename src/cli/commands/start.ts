@@ -33,9 +33,10 @@ export async function startCommand(argv: string[]): Promise<void> {
   }
   const path = resolveConfigPath(values.config, process.env);
   const loaded = await loadConfig(path);
-  const { host, port } = loaded.config.server;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  const gateway = await Gateway.start({ loaded, configPath: path, announceAdminKey: announce(`http://${shownHost}:${port}`) });
+  // Shown once listening, so the curl line has the real address (port 0 picks one).
+  let bootstrapKey: string | undefined;
+  const gateway = await Gateway.start({ loaded, configPath: path, announceAdminKey: (secret) => (bootstrapKey = secret) });
+  if (bootstrapKey !== undefined) announce(gateway.url)(bootstrapKey);
   if (path === undefined) {
     process.stdout.write(`archway: no archway.yaml here, running the quickstart config (simulated models). Listening on ${gateway.url}\n`);
   }
