@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { UpstreamProtocolError } from '../../src/upstream/attempt-failure.ts';
 import { openaiToAnthropicRequest, DEFAULT_MAX_TOKENS } from '../../src/providers/anthropic/openai_anthropic.ts';
 import {
   anthropicToOpenAIResponse,
@@ -223,10 +224,10 @@ describe('anthropicToOpenAIResponse', () => {
     assert.equal(finish('refusal'), 'content_filter');
   });
 
-  it('rejects a body that is not JSON as an upstream error', () => {
+  it('rejects a body that is not JSON as an upstream protocol failure (retried, counted against the backend)', () => {
     assert.throws(
       () => anthropicToOpenAIResponse(Buffer.from('<html>')),
-      (err: unknown) => err instanceof GatewayError && err.code === 'upstream_error',
+      (err: unknown) => err instanceof UpstreamProtocolError,
     );
   });
 });

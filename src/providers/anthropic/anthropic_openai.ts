@@ -4,7 +4,8 @@
 import type { StreamOptions, StreamTranslator, Usage } from '../adapter.ts';
 import type { SseEvent } from '../../streaming/sse-event.ts';
 import { sseFrame } from '../../streaming/sse-event.ts';
-import { ERRORS, GatewayError } from '../../errors.ts';
+import { ERRORS } from '../../errors.ts';
+import { UpstreamProtocolError } from '../../upstream/attempt-failure.ts';
 
 const FINISH_REASONS: ReadonlyMap<string, string> = new Map([
   ['end_turn', 'stop'],
@@ -58,10 +59,11 @@ export function anthropicToOpenAIResponse(raw: Buffer): { body: string; usage: U
   let msg: unknown;
   try {
     msg = JSON.parse(raw.toString('utf8'));
-  } catch (cause) {
-    throw new GatewayError('upstream_error', 'Anthropic returned a body that is not JSON', { cause });
+  } catch {
+    // An upstream fault like any other: retried elsewhere and counted against this backend's breaker.
+    throw new UpstreamProtocolError('Anthropic returned a body that is not JSON');
   }
-  if (!isRecord(msg)) throw new GatewayError('upstream_error', 'Anthropic returned a body that is not a JSON object');
+  if (!isRecord(msg)) throw new UpstreamProtocolError('Anthropic returned a body that is not a JSON object');
 
   const texts: string[] = [];
   const toolCalls: Record<string, unknown>[] = [];
