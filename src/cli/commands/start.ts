@@ -1,4 +1,5 @@
 // `archway start`: runs the gateway until SIGTERM/SIGINT (drain, then exit) and reloads its config on SIGHUP.
+import { flushCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../../config/load.ts';
 import { Gateway } from '../../server/gateway.ts';
@@ -43,6 +44,9 @@ export async function startCommand(argv: string[]): Promise<void> {
   // Fix: the logger buffers stdout (4 KiB) for throughput, so with stdout on a pipe (a supervisor, `| tee`, a test
   // harness) the "archway listening" line with the URL stayed invisible until 4 KiB of logs piled up. Flush it now.
   gateway.services.log.flush();
+  // Every module the gateway serves with is loaded: save the compile cache now (see bin/archway.js), not only at a
+  // clean exit, so even a gateway that is killed leaves the next start without a type stripper. A no-op without it.
+  flushCompileCache();
 
   process.on('SIGHUP', () => {
     gateway.reload().catch(() => {
