@@ -22,9 +22,11 @@ export TARGET_HEADERS="Authorization: Bearer $KEY"
 START="cd '$ROOT' && ARCHWAY_ADMIN_KEY='$KEY' ARCHWAY_DATA_DIR='$DATA' exec '$NODE_BIN' --max-semi-space-size=4 bin/archway.js start --config bench/archway.bench.yaml"
 
 # A first start fills Node's compile cache (bin/archway.js); the measured gateway starts from it, as any restart does.
-bash -c "$START" >/dev/null 2>&1 &
+MOCK_BASE_URL=${MOCK_BASE_URL:-http://127.0.0.1:18080/v1} bash -c "$START" >/dev/null 2>&1 &
+PRIMER=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "$TARGET_READY_URL" && break; sleep 0.1; done
-kill -TERM $! 2>/dev/null; wait $! 2>/dev/null || true
+kill -TERM $PRIMER 2>/dev/null || true
+wait $PRIMER 2>/dev/null || true
 
 export TARGET_CMD="$START"
 exec bash "$BENCH/peer-bench.sh"
