@@ -27,6 +27,16 @@ export const ERRORS = {
   invalid_api_key: { status: 401, type: 'authentication_error' },
   model_not_allowed: { status: 403, type: 'permission_error' },
   permission_denied: { status: 403, type: 'permission_error' },
+  /** An attribute policy of the config refused the request; the message names the policy. */
+  policy_denied: { status: 403, type: 'permission_error' },
+  /** A parameter, a max_tokens or a size beyond what the caller's key or team allows. */
+  limit_exceeded: { status: 400, type: 'invalid_request_error' },
+  /** Too many failed authentications from one client address. */
+  too_many_auth_failures: { status: 429, type: 'rate_limit_error' },
+  /** The identity provider's signing keys could not be fetched, so no token can be checked. */
+  identity_provider_unavailable: { status: 503, type: 'service_unavailable' },
+  conflict: { status: 409, type: 'invalid_request_error' },
+  not_found: { status: 404, type: 'not_found_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   route_not_found: { status: 404, type: 'not_found_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },

@@ -1,12 +1,16 @@
-// The keys the data plane accepts, held in memory and looked up by hash: one SHA-256 and one Map lookup per request,
-// no database on the hot path. The index follows the store (keys created or revoked by the CLI or another process)
-// by polling its version, a single-row read, every `refreshMs`.
+// The identities the gateway accepts, held in memory: keys looked up by hash (one SHA-256 and one Map lookup per
+// request, no database on the hot path), teams for their attributes and limits, and users of the identity provider
+// by subject. The index follows the stores (changes by the CLI, the admin API or another replica) by polling one
+// version counter every `refreshMs`.
+import { timingSafeEqual } from 'node:crypto';
 import { hashKey, type ApiKeyRecord, type KeyStore } from '../stores/key-store.ts';
+import type { DirectoryStore, TeamRecord, UserRecord } from '../stores/directory-store.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Principal } from './principal.ts';
+import { mergeLimits, type Principal } from './principal.ts';
 
 interface Entry {
   readonly principal: Principal;
+  readonly hash: string;
   readonly expiresAt: number | null;
 }
 
@@ -14,26 +18,35 @@ export type KeyLookup = { principal: Principal } | { refused: 'unknown' | 'expir
 
 export const ENV_ADMIN_KEY_ID = 'env-admin';
 
-function toPrincipal(record: ApiKeyRecord): Principal {
+function keyPrincipal(record: ApiKeyRecord, team: TeamRecord | undefined): Principal {
   return {
     keyId: record.id,
+    kind: 'key',
     name: record.name,
     role: record.role,
     teamId: record.teamId,
+    teamName: team?.name ?? null,
     models: record.models === null ? null : new Set(record.models),
+    attributes: team ? { ...team.attributes, ...record.attributes } : record.attributes,
+    limits: mergeLimits(team?.limits ?? null, record.limits),
   };
 }
 
 export class KeyIndex {
-  readonly #store: KeyStore;
+  readonly #keys: KeyStore;
+  readonly #directory: DirectoryStore;
   readonly #log: Logger;
   readonly #adminHash: string | undefined;
   #byHash = new Map<string, Entry>();
+  #teamsById = new Map<string, TeamRecord>();
+  #teamsByName = new Map<string, TeamRecord>();
+  #usersBySubject = new Map<string, UserRecord>();
   #version = -1;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(store: KeyStore, log: Logger, adminKey: string | undefined) {
-    this.#store = store;
+  constructor(keys: KeyStore, directory: DirectoryStore, log: Logger, adminKey: string | undefined) {
+    this.#keys = keys;
+    this.#directory = directory;
     this.#log = log;
     this.#adminHash = adminKey ? hashKey(adminKey) : undefined;
   }
@@ -50,28 +63,51 @@ export class KeyIndex {
   }
 
   async refresh(): Promise<void> {
-    const version = await this.#store.version();
+    const version = await this.#keys.version();
     if (version === this.#version) return;
+    const teams = await this.#directory.listTeams();
+    const teamsById = new Map(teams.map((t) => [t.id, t]));
     const next = new Map<string, Entry>();
-    for (const record of await this.#store.list()) {
+    for (const record of await this.#keys.list()) {
       if (record.revokedAt !== null) continue;
-      next.set(record.hash, { principal: toPrincipal(record), expiresAt: record.expiresAt });
+      const team = record.teamId === null ? undefined : teamsById.get(record.teamId);
+      next.set(record.hash, { principal: keyPrincipal(record, team), hash: record.hash, expiresAt: record.expiresAt });
     }
     if (this.#adminHash) {
       next.set(this.#adminHash, {
-        principal: { keyId: ENV_ADMIN_KEY_ID, name: 'ARCHWAY_ADMIN_KEY', role: 'admin', teamId: null, models: null },
+        principal: { keyId: ENV_ADMIN_KEY_ID, kind: 'key', name: 'ARCHWAY_ADMIN_KEY', role: 'admin', teamId: null, teamName: null, models: null, attributes: {}, limits: null },
+        hash: this.#adminHash,
         expiresAt: null,
       });
     }
+    const users = await this.#directory.listUsers();
     this.#byHash = next;
+    this.#teamsById = teamsById;
+    this.#teamsByName = new Map(teams.map((t) => [t.name, t]));
+    this.#usersBySubject = new Map(users.map((u) => [u.subject, u]));
     this.#version = version;
   }
 
   lookup(secret: string, now: number = Date.now()): KeyLookup {
-    // Looking up a hash, not comparing secrets, leaves no timing signal about how much of a guess was right.
-    const entry = this.#byHash.get(hashKey(secret));
-    if (entry === undefined) return { refused: 'unknown' };
+    // The map is keyed by the SHA-256 of the key, so a lookup compares hashes of the attacker's guess, which say
+    // nothing about the stored key; the final comparison is constant-time all the same.
+    const hash = hashKey(secret);
+    const entry = this.#byHash.get(hash);
+    if (entry === undefined || !timingSafeEqual(Buffer.from(entry.hash, 'latin1'), Buffer.from(hash, 'latin1'))) return { refused: 'unknown' };
     if (entry.expiresAt !== null && entry.expiresAt <= now) return { refused: 'expired' };
     return { principal: entry.principal };
+  }
+
+  /** Changes whenever keys, teams or users change: identities derived from them are stale after it moves. */
+  get version(): number {
+    return this.#version;
+  }
+
+  team(idOrName: string): TeamRecord | undefined {
+    return this.#teamsById.get(idOrName) ?? this.#teamsByName.get(idOrName);
+  }
+
+  user(subject: string): UserRecord | undefined {
+    return this.#usersBySubject.get(subject);
   }
 }

@@ -8,9 +8,12 @@ const HELP = `Usage: archway <command> [options]
 Commands:
   start                 run the gateway (config: --config, ARCHWAY_CONFIG, ./archway.yaml, else the quickstart)
   check-config [FILE]   validate a config file and say what is wrong, with the path of each problem
-  keys create --name N [--models a,b] [--role R] [--expires-in 30d]
+  keys create --name N [--team T] [--role R] [--models a,b] [--expires 30d] [--attributes k=v,…]
   keys list             list keys (never the keys themselves)
   keys revoke ID|PREFIX revoke a key
+  keys rotate ID [--grace 24h]   a new key; the old one stays valid for the grace period
+  teams create NAME [--attributes k=v,…]
+  teams list
   simulate [--port N]   run the simulated model endpoint on its own (see archway simulate --help)
 
 Environment: ARCHWAY_HOST, ARCHWAY_PORT, ARCHWAY_DATA_DIR, ARCHWAY_CONFIG, ARCHWAY_ADMIN_KEY.
@@ -22,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   start: async () => (await import('./commands/start.ts')).startCommand,
   'check-config': async () => (await import('./commands/check-config.ts')).checkConfigCommand,
   keys: async () => (await import('./commands/keys.ts')).keysCommand,
+  teams: async () => (await import('./commands/teams.ts')).teamsCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
 };
 

@@ -1,10 +1,8 @@
 // The config file's schema: the one source of both the validation at start and the TypeScript types. Every
 // default lives here, so a config that passes validation is complete and the rest of the code never guesses.
-import { Type, type Static, type TObject, type TPartial, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
-
-// A string enum as JSON Schema `enum`, so a wrong value gets one error listing the allowed ones.
-const StringEnum = <T extends string[]>(values: [...T], options: { default?: T[number]; description?: string } = {}): TUnsafe<T[number]> =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
+import { Type, type Static, type TObject, type TPartial, type TProperties, type TSchema } from '@sinclair/typebox';
+import { StringEnum } from './schema-helpers.ts';
+import { ApiLimitsSchema, AttributesSchema, AuthSchema, ContentStorageSchema, PolicySchema, TlsSchema } from './security-schema.ts';
 
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
 
@@ -117,6 +115,9 @@ export const BackendSchema = Type.Object(
     // No default here (Ajv would give every backend, an OpenAI one too, a simulator block); semantic checks fill
     // the defaults in for simulator backends.
     simulator: Type.Optional(withoutDefault(SimulatorSchema)),
+    attributes: Type.Optional(AttributesSchema),
+    allow_insecure_http: Type.Boolean({ default: false, description: 'permit a plain http:// base_url that is not on loopback' }),
+    ca_file: Type.Optional(Type.String({ minLength: 1, description: "CA bundle to verify this upstream's certificate (private CAs)" })),
   },
   { additionalProperties: false },
 );
@@ -142,6 +143,7 @@ export const ConfigSchema = Type.Object(
         max_body_bytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
         shutdown_timeout_ms: Millis(30_000, 'SIGTERM: how long in-flight requests may drain'),
         keep_alive_timeout_ms: Millis(65_000, 'idle client connections'),
+        tls: Type.Optional(TlsSchema),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -150,6 +152,7 @@ export const ConfigSchema = Type.Object(
       {
         level: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
         requests: Type.Boolean({ default: false, description: 'one log line per request (the request log always has a row)' }),
+        content: ContentStorageSchema,
       },
       { additionalProperties: false, default: {} },
     ),
@@ -158,6 +161,9 @@ export const ConfigSchema = Type.Object(
       description: 'the strategy of models that name none',
     }),
     reliability: ReliabilitySchema,
+    auth: AuthSchema,
+    limits: ApiLimitsSchema,
+    policies: Type.Array(PolicySchema, { default: [], description: 'attribute rules on who may reach which models and backends' }),
     models: Type.Record(Type.String({ minLength: 1 }), ModelSchema),
   },
   { additionalProperties: false },

@@ -20,7 +20,10 @@ export interface RequestContext {
   readonly services: GatewayServices;
   /** Fires when the client goes away before the response is complete. */
   readonly clientGone: ClientGone;
+  /** The route's pattern (a bounded metric label), or "unmatched". */
   endpoint: string;
+  /** Path parameters of a parameterised route (`/admin/keys/:id` → {id}). */
+  params: Readonly<Record<string, string>>;
   principal: Principal | undefined;
   body: Record<string, unknown> | undefined;
   model: string | null;

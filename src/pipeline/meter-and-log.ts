@@ -20,6 +20,7 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
     id: ctx.id,
     ts: ctx.receivedAt,
     keyId: ctx.principal?.keyId ?? null,
+    teamId: ctx.principal?.teamId ?? null,
     endpoint: ctx.endpoint,
     model: ctx.model,
     backend: ctx.backend,

@@ -2,8 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.ts';
 
-function tooLarge(limit: number): GatewayError {
-  return new GatewayError('body_too_large', `the request body is larger than the limit of ${limit} bytes (server.max_body_bytes)`);
+function tooLarge(limit: number, source: string): GatewayError {
+  return new GatewayError('body_too_large', `the request body is larger than the limit of ${limit} bytes (${source})`);
 }
 
 function isJsonContentType(value: string | undefined): boolean {
@@ -13,9 +13,9 @@ function isJsonContentType(value: string | undefined): boolean {
   return type === 'application/json' || type.endsWith('+json');
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number, source: string): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
+  if (declared > limit) return Promise.reject(tooLarge(limit, source));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -23,7 +23,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        reject(tooLarge(limit));
+        reject(tooLarge(limit, source));
         return;
       }
       chunks.push(chunk);
@@ -44,11 +44,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export async function parseJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+/** `source`: where the limit comes from, for the message of a 413. */
+export async function parseJsonBody(req: IncomingMessage, limit: number, source = 'server.max_body_bytes'): Promise<Record<string, unknown>> {
   if (!isJsonContentType(req.headers['content-type'])) {
     throw new GatewayError('unsupported_media_type', `send the body as JSON with "Content-Type: application/json" (got "${req.headers['content-type']}")`);
   }
-  const raw = await readBody(req, limit);
+  const raw = await readBody(req, limit, source);
   if (raw.length === 0) throw new GatewayError('invalid_json', 'the request body is empty; send a JSON object');
   let value: unknown;
   try {

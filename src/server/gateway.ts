@@ -13,16 +13,22 @@ import type { RequestContext } from '../pipeline/context.ts';
 import { ClientGone } from '../pipeline/client-gone.ts';
 import { databasePath, openDatabase } from '../stores/sqlite/database.ts';
 import { SqliteKeyStore } from '../stores/sqlite/key-store.ts';
+import { SqliteDirectoryStore } from '../stores/sqlite/directory-store.ts';
+import { SqliteRequestLogStore } from '../stores/sqlite/request-log-store.ts';
+import { SqliteAuditLog } from '../stores/sqlite/audit-log-store.ts';
+import { Auditor } from '../audit/auditor.ts';
+import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
+import { OidcIdentities } from '../auth/oidc-identities.ts';
 import { SqliteRequestLogWriter } from '../stores/sqlite/request-log-writer.ts';
 import { buildRuntime, retireRuntime, type Runtime } from '../upstream/runtime.ts';
 import { completionEndpoint } from './endpoints/completions.ts';
 import { listModels } from './endpoints/models.ts';
 import { livez, metrics, readyz } from './endpoints/operations.ts';
 import { sendError, toGatewayError } from './respond.ts';
+import { Router } from './router.ts';
+import { registerAdminRoutes } from './endpoints/admin/routes.ts';
 import type { GatewayServices } from './services.ts';
 import { ensureAdminKey } from './bootstrap-admin.ts';
-
-type Handler = (ctx: RequestContext) => Promise<void>;
 
 export interface GatewayOptions {
   readonly loaded: LoadedConfig;
@@ -42,7 +48,7 @@ export class Gateway {
   #runtime: Runtime;
   readonly #options: GatewayOptions;
   readonly #db: DatabaseSync;
-  readonly #routes: ReadonlyMap<string, ReadonlyMap<string, Handler>>;
+  readonly router: Router;
   #inFlight = 0;
   #draining = false;
   #shutdown: Promise<void> | undefined;
@@ -52,16 +58,14 @@ export class Gateway {
     this.#runtime = runtime;
     this.services = services;
     this.#db = db;
-    const chat = completionEndpoint('chat');
-    const embeddings = completionEndpoint('embeddings');
-    this.#routes = new Map<string, Map<string, Handler>>([
-      ['/livez', new Map([['GET', livez]])],
-      ['/readyz', new Map([['GET', readyz({ ready: () => !this.#draining })]])],
-      ['/metrics', new Map([['GET', metrics]])],
-      ['/v1/models', new Map([['GET', listModels]])],
-      ['/v1/chat/completions', new Map([['POST', chat]])],
-      ['/v1/embeddings', new Map([['POST', embeddings]])],
-    ]);
+    this.router = new Router()
+      .add('GET', '/livez', livez)
+      .add('GET', '/readyz', readyz({ ready: () => !this.#draining }))
+      .add('GET', '/metrics', metrics)
+      .add('GET', '/v1/models', listModels)
+      .add('POST', '/v1/chat/completions', completionEndpoint('chat'))
+      .add('POST', '/v1/embeddings', completionEndpoint('embeddings'));
+    registerAdminRoutes(this.router);
     const { server: s } = runtime.config;
     this.server = createServer({ keepAliveTimeout: s.keep_alive_timeout_ms, headersTimeout: 30_000 }, (req, res) => this.#onRequest(req, res));
   }
@@ -72,8 +76,9 @@ export class Gateway {
     const log = options.log ?? createLogger(config.logging.level);
     const db = openDatabase(databasePath(config.data_dir));
     const keyStore = new SqliteKeyStore(db);
+    const directory = new SqliteDirectoryStore(db);
     await ensureAdminKey(keyStore, env.ARCHWAY_ADMIN_KEY, options.announceAdminKey ?? (() => {}), log);
-    const keys = new KeyIndex(keyStore, log, env.ARCHWAY_ADMIN_KEY);
+    const keys = new KeyIndex(keyStore, directory, log, env.ARCHWAY_ADMIN_KEY);
     await keys.start(options.keyRefreshMs ?? 1_000);
     const runtime = await buildRuntime(config);
     let gateway: Gateway | undefined;
@@ -81,7 +86,14 @@ export class Gateway {
       log,
       metrics: new GatewayMetrics(() => gateway?.runtime.backends ?? runtime.backends),
       requestLog: new SqliteRequestLogWriter(databasePath(config.data_dir), log, (rows) => (gateway?.inFlight ?? 0) > rows),
+      requestLogs: new SqliteRequestLogStore(db),
       keys,
+      keyStore,
+      directory,
+      identities: config.auth.oidc ? new OidcIdentities(config.auth.oidc, keys) : undefined,
+      authThrottle: new FailedAuthThrottle(config.auth.brute_force),
+      audit: new Auditor(new SqliteAuditLog(db), log),
+      content: undefined,
       logRequests: config.logging.requests,
     };
     gateway = new Gateway(options, runtime, services, db);
@@ -173,6 +185,7 @@ export class Gateway {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    const match = this.router.match(path);
     const ctx: RequestContext = {
       id: newRequestId(),
       receivedAt: Date.now(),
@@ -183,7 +196,8 @@ export class Gateway {
       services: this.services,
       clientGone: new ClientGone(),
       // Unknown paths share one name: the endpoint is a metric label and must stay a bounded set.
-      endpoint: this.#routes.has(path) ? path : 'unmatched',
+      endpoint: match?.pattern ?? 'unmatched',
+      params: match?.params ?? {},
       principal: undefined,
       body: undefined,
       model: null,
@@ -201,7 +215,7 @@ export class Gateway {
       if (!res.writableFinished) ctx.clientGone.fire();
     });
     if (this.#draining) res.shouldKeepAlive = false;
-    const methods = this.#routes.get(path);
+    const methods = match?.methods;
     const handler = methods?.get(req.method ?? 'GET');
     const recorded = path.startsWith('/v1/');
     if (methods && !handler) res.setHeader('allow', [...methods.keys()].join(', '));
@@ -216,6 +230,8 @@ export class Gateway {
       .catch((err: unknown) => {
         const error = toGatewayError(err);
         if (error.code === 'internal_error') this.services.log.error({ err, requestId: ctx.id }, 'unhandled error');
+        // Every refusal of an authenticated caller is audited (refused credentials are, where they are counted).
+        if (error.status === 403) this.services.audit.refused(ctx, ctx.principal, error.message);
         return sendError(ctx, error, recorded);
       })
       .catch((err: unknown) => this.services.log.error({ err, requestId: ctx.id }, 'failed to send an error response'))

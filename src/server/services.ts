@@ -1,14 +1,40 @@
 // What the pipeline stages share for the life of the process (a reload swaps the Runtime, not these).
+import type { Auditor } from '../audit/auditor.ts';
+import type { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import type { KeyIndex } from '../auth/key-index.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { RequestLogSink } from '../stores/request-log.ts';
+import type { DirectoryStore } from '../stores/directory-store.ts';
+import type { KeyStore } from '../stores/key-store.ts';
+import type { RequestLogSink, RequestLogStore } from '../stores/request-log.ts';
+
+/** Credentials other than API keys (JWTs of an identity provider). */
+export interface IdentityProvider {
+  /** Whether the credential is of this kind (cheap: no verification). */
+  accepts(credential: string): boolean;
+  /** The caller, or a 401 GatewayError. */
+  principalFor(credential: string): Promise<Principal>;
+}
+
+/** Stored request content, decrypted (only when the config keeps content). */
+export interface ContentReader {
+  get(id: string): { request: string; response: string | null } | undefined;
+}
 
 export interface GatewayServices {
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly requestLog: RequestLogSink;
+  /** Reads of the request log (the admin API). */
+  readonly requestLogs: RequestLogStore;
   readonly keys: KeyIndex;
+  readonly keyStore: KeyStore;
+  readonly directory: DirectoryStore;
+  readonly identities: IdentityProvider | undefined;
+  readonly authThrottle: FailedAuthThrottle;
+  readonly audit: Auditor;
+  readonly content: ContentReader | undefined;
   /** One log line per request, besides the request-log row. */
   readonly logRequests: boolean;
 }

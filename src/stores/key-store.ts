@@ -1,9 +1,13 @@
 // API keys. Only a hash of each key is stored: the key itself is shown once, when it is created. Keys are 192 bits
 // of randomness, so a fast hash (SHA-256) is enough: there is nothing to brute-force that a slow hash would protect.
 import { createHash, randomBytes } from 'node:crypto';
+import type { ApiLimits, Attributes, Role } from '../config/security-schema.ts';
 
-/** Roles as the security model names them; the data plane admits all of them, the control plane is for admin. */
-export type KeyRole = 'admin' | 'operator' | 'team-admin' | 'developer' | 'app' | 'auditor';
+/** Roles as the security model names them (src/auth/permissions.ts says what each may do). */
+export type KeyRole = Role;
+
+/** Per key or team overrides of the config's `limits`, field by field. */
+export type LimitsOverride = Partial<ApiLimits>;
 
 export interface ApiKeyRecord {
   readonly id: string;
@@ -15,6 +19,11 @@ export interface ApiKeyRecord {
   readonly teamId: string | null;
   /** Models this key may call; null for all. */
   readonly models: readonly string[] | null;
+  /** Attributes for attribute-based policies, e.g. {"data_classification": "confidential"}. */
+  readonly attributes: Readonly<Attributes>;
+  readonly limits: LimitsOverride | null;
+  /** Who created it (a key id or `user:<id>`), null for the CLI and bootstrap: developers manage the keys they own. */
+  readonly owner: string | null;
   readonly createdAt: number;
   readonly expiresAt: number | null;
   readonly revokedAt: number | null;
@@ -26,6 +35,9 @@ export interface NewKey {
   teamId?: string | null;
   models?: readonly string[] | null;
   expiresAt?: number | null;
+  attributes?: Readonly<Attributes>;
+  limits?: LimitsOverride | null;
+  owner?: string | null;
 }
 
 export interface KeyStore {
@@ -34,6 +46,11 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Revokes by id or by the full key's prefix; false when nothing matched. */
   revoke(idOrPrefix: string): Promise<boolean>;
+  /**
+   * Rotation without downtime: a new key with the same settings, while the old one stays valid for `graceMs` more
+   * (never longer than it already was). Undefined when no live key has that id.
+   */
+  rotate(id: string, graceMs: number): Promise<{ record: ApiKeyRecord; secret: string } | undefined>;
   /** A value that changes whenever keys change, cheap to read, so a server can refresh its in-memory index. */
   version(): Promise<number>;
 }

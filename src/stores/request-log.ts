@@ -6,6 +6,8 @@ export interface RequestLogRow {
   /** Epoch ms when the request arrived. */
   ts: number;
   keyId: string | null;
+  /** The caller's team: logs are read per team. */
+  teamId: string | null;
   endpoint: string;
   model: string | null;
   backend: string | null;
@@ -23,14 +25,19 @@ export interface RequestLogQuery {
   /** Only rows at or after this epoch ms. */
   since?: number;
   keyId?: string;
+  teamId?: string;
   model?: string;
+  /** Only rows before this epoch ms: the next page of a listing. */
+  until?: number;
   limit?: number;
 }
 
 /** The storage behind the log; every implementation passes test/conformance/request-log-store.ts. */
 export interface RequestLogStore {
   insertBatch(rows: readonly RequestLogRow[]): Promise<void>;
+  /** Newest first. */
   query(query: RequestLogQuery): Promise<RequestLogRow[]>;
+  get(id: string): Promise<RequestLogRow | undefined>;
   count(): Promise<number>;
   close(): Promise<void>;
 }

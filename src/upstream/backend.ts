@@ -31,6 +31,8 @@ export class Backend implements Routable, BackendGaugeSource {
   readonly timeouts: Timeouts;
   readonly priority: number;
   readonly weight: number;
+  /** For attribute policies, e.g. {region: "eu-west", provider_trust: "internal"}. */
+  readonly attributes: Readonly<Record<string, string>>;
   /** Same fingerprint after a reload: the backend is kept, with its connections and its breaker's memory. */
   readonly fingerprint: string;
   /** Its streams came without usage although asked: the gateway counts their tokens itself. */
@@ -54,6 +56,7 @@ export class Backend implements Routable, BackendGaugeSource {
     this.timeouts = spec.timeouts;
     this.priority = c.priority;
     this.weight = c.weight;
+    this.attributes = c.attributes ?? {};
     this.fingerprint = JSON.stringify([spec.modelName, c, spec.baseUrl, spec.timeouts, spec.breakerPolicy]);
     this.breaker = new CircuitBreaker(spec.breakerPolicy);
     this.bulkhead = new Bulkhead({

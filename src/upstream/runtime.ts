@@ -6,6 +6,7 @@ import { adapterFor } from '../providers/registry.ts';
 import type { Operation } from '../providers/adapter.ts';
 import { startSimulator, type SimulatorHandle } from '../providers/simulator/server.ts';
 import { Backend } from './backend.ts';
+import { AttributePolicies } from '../policy/attribute-policies.ts';
 
 export interface ModelRoute {
   readonly name: string;
@@ -21,6 +22,8 @@ export class Runtime {
   readonly models: ReadonlyMap<string, ModelRoute>;
   readonly backends: readonly Backend[];
   readonly simulators: ReadonlyMap<string, SimulatorHandle>;
+  /** The config's attribute policies: which backends (and models) each caller may reach. */
+  readonly policies: AttributePolicies;
   /** Requests that started on this runtime and have not finished: it is retired only when this reaches zero. */
   active = 0;
 
@@ -29,6 +32,7 @@ export class Runtime {
     this.models = models;
     this.backends = [...models.values()].flatMap((m) => m.backends);
     this.simulators = simulators;
+    this.policies = new AttributePolicies(config.policies);
   }
 }
 

@@ -129,7 +129,7 @@ describe('archway keys, against a running gateway', () => {
     assert.equal(listed.code, 0, listed.stderr);
     const line = listed.stdout.split('\n').find((l) => l.startsWith(id));
     assert.ok(line, listed.stdout);
-    assert.match(line, /ci-app\s+app\s+active\s+models=a/);
+    assert.match(line, /ci-app\s+app\s+team=-\s+active\s+models=a/);
     assert.ok(line.includes(secret.slice(0, 17)), 'the display prefix helps tell keys apart');
     assert.ok(!listed.stdout.includes(secret), 'the secret is never listed');
     const listedJson = await run(['keys', 'list', '--json']);

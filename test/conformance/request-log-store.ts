@@ -12,6 +12,7 @@ export function logRow(id: string, overrides: Partial<RequestLogRow> = {}): Requ
     id,
     ts: T,
     keyId: 'key_a',
+    teamId: null,
     endpoint: '/v1/chat/completions',
     model: 'gpt-4o-mini',
     backend: 'simulator-primary',
@@ -83,6 +84,16 @@ export function requestLogStoreConformance(name: string, open: () => Promise<Req
       assert.deepEqual(ids(await store.query({ keyId: 'key_a', model: 'm1' })), ['old']);
       assert.deepEqual(ids(await store.query({ since: T, keyId: 'key_a' })), ['new']);
       assert.deepEqual(ids(await store.query({ since: T - 100, keyId: 'key_b', model: 'm1' })), ['edge']);
+      assert.deepEqual(ids(await store.query({ until: T })), ['old']);
+      assert.deepEqual(ids(await store.query({ until: T + 101 })), ['new', 'edge', 'old']);
+    });
+
+    it('filters by team, and finds one row by id', async () => {
+      await store.insertBatch([logRow('t1', { teamId: 'team_a' }), logRow('t2', { teamId: 'team_b' }), logRow('t3', { teamId: 'team_a', ts: T + 1 })]);
+      assert.deepEqual(ids(await store.query({ teamId: 'team_a' })), ['t3', 't1']);
+      assert.deepEqual(ids(await store.query({ teamId: 'team_c' })), []);
+      assert.equal((await store.get('t2'))?.teamId, 'team_b');
+      assert.equal(await store.get('nope'), undefined);
     });
 
     it('limits to the newest rows that match', async () => {

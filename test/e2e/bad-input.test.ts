@@ -159,7 +159,7 @@ describe('models', () => {
     assert.equal(res.status, 200, res.text);
     assertError(await post(chatUrl, CHAT, key), 403, 'model_not_allowed', /may not use the model "chat" \(its allowed models: other\)/, 'model');
     // An app key may call models, not read metrics.
-    assertError(await get(`${gw.url}/metrics`, key), 403, 'permission_denied', /needs an admin or operator key/);
+    assertError(await get(`${gw.url}/metrics`, key), 403, 'permission_denied', /the role "app" may not read metrics; that needs one of: admin, operator/);
   });
 });
 
@@ -176,7 +176,7 @@ describe('credentials', () => {
   });
   test('a malformed Authorization header → 401 saying the expected form', async () => {
     for (const value of [`Basic ${gw.adminKey}`, 'Bearer', 'Bearer    ', gw.adminKey]) {
-      assertError(await post(chatUrl, CHAT, { authorization: value }), 401, 'missing_api_key', /must be "Bearer <your Archway key>"/);
+      assertError(await post(chatUrl, CHAT, { authorization: value }), 401, 'missing_api_key', /must be "Bearer <your Archway key or token>"/);
     }
   });
 });

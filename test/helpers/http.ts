@@ -33,3 +33,14 @@ export function sseData(text: string): string[] {
     .map((frame) => frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n'))
     .filter((d) => d !== '');
 }
+
+/** Any method, a JSON body when given. */
+export async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const res = await request(url, {
+    method: method as 'GET',
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
+}

@@ -27,7 +27,7 @@ describe('parseConfig: valid configs', () => {
     assert.deepEqual(Object.keys(config.models), ['gpt-4o-mini', 'text-embedding-3-small']);
     assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, max_body_bytes: 4 * 1024 * 1024, shutdown_timeout_ms: 30_000, keep_alive_timeout_ms: 65_000 });
     assert.equal(config.data_dir, './data');
-    assert.deepEqual(config.logging, { level: 'info', requests: false });
+    assert.deepEqual(config.logging, { level: 'info', requests: false, content: { store: false } });
     assert.equal(config.routing, 'priority');
     assert.deepEqual(config.reliability.retry, { max_attempts: 3, base_delay_ms: 100, max_delay_ms: 2000, deadline_ms: 60_000 });
     assert.equal(config.reliability.timeouts.idle_ms, 30_000);

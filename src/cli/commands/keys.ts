@@ -1,26 +1,20 @@
-// `archway keys create|list|revoke`: manages API keys in the data directory's database. A running gateway picks
-// the change up within a second.
+// `archway keys create|list|revoke|rotate`: manages API keys in the data directory's database, each change audited.
+// A running gateway picks the change up within a second.
 import { parseArgs } from 'node:util';
-import { loadConfig, resolveConfigPath } from '../../config/load.ts';
-import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
-import { SqliteKeyStore } from '../../stores/sqlite/key-store.ts';
+import { ROLES } from '../../config/security-schema.ts';
 import type { KeyRole } from '../../stores/key-store.ts';
+import { openControlPlane, parseAttributes } from '../control-plane.ts';
 import { UsageError } from '../usage-error.ts';
+import { parseDuration } from '../duration.ts';
 
-const ROLES: readonly KeyRole[] = ['admin', 'operator', 'team-admin', 'developer', 'app', 'auditor'];
 
-/** "30d", "12h", "90m" → ms. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  if (!match) throw new UsageError(`--expires-in: expected a duration like 30d, 12h or 90m, got "${text}"`);
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-  return Number(match[1]) * unit;
-}
-
-async function openStore(configFlag: string | undefined): Promise<{ store: SqliteKeyStore; close: () => void }> {
-  const { config } = await loadConfig(resolveConfigPath(configFlag, process.env));
-  const db = openDatabase(databasePath(config.data_dir));
-  return { store: new SqliteKeyStore(db), close: () => db.close() };
+/** A duration option ("30d") in ms, or a usage error naming the option. */
+export function durationOption(option: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new UsageError(`--${option}: ${(err as Error).message}`);
+  }
 }
 
 export async function keysCommand(argv: string[]): Promise<void> {
@@ -35,7 +29,11 @@ export async function keysCommand(argv: string[]): Promise<void> {
         name: { type: 'string' },
         models: { type: 'string' },
         role: { type: 'string' },
+        team: { type: 'string' },
+        attributes: { type: 'string' },
+        expires: { type: 'string' },
         'expires-in': { type: 'string' },
+        grace: { type: 'string' },
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
       },
@@ -49,46 +47,72 @@ export async function keysCommand(argv: string[]): Promise<void> {
     const role = (values.role ?? 'app') as KeyRole;
     if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     const models = values.models ? values.models.split(',').map((m) => m.trim()).filter(Boolean) : null;
-    const expiresAt = values['expires-in'] ? Date.now() + parseDuration(values['expires-in']) : null;
-    const { store, close } = await openStore(values.config);
+    const expires = values.expires ?? values['expires-in'];
+    const expiresAt = expires ? Date.now() + durationOption('expires', expires) : null;
+    const attributes = parseAttributes(values.attributes);
+    const cp = await openControlPlane(values.config);
     try {
-      const { record, secret } = await store.create({ name: values.name, role, models, expiresAt });
-      if (values.json) process.stdout.write(`${JSON.stringify({ id: record.id, name: record.name, role, key: secret })}\n`);
-      else process.stdout.write(`created key ${record.id} (${record.name}, role ${role}${models ? `, models ${models.join(',')}` : ''})\n${secret}\nThis key is shown once: store it now.\n`);
+      let teamId: string | null = null;
+      if (values.team) {
+        const team = await cp.directory.team(values.team);
+        if (team === undefined) throw new UsageError(`no team "${values.team}"; create it with \`archway teams create ${values.team}\``);
+        teamId = team.id;
+      }
+      const { record, secret } = await cp.keys.create({ name: values.name, role, teamId, models, expiresAt, attributes });
+      await cp.audit('key.create', record.id, { name: record.name, role, team_id: teamId, models });
+      if (values.json) process.stdout.write(`${JSON.stringify({ id: record.id, name: record.name, role, team_id: teamId, key: secret })}\n`);
+      else process.stdout.write(`created key ${record.id} (${record.name}, role ${role}${values.team ? `, team ${values.team}` : ''}${models ? `, models ${models.join(',')}` : ''})\n${secret}\nThis key is shown once: store it now.\n`);
     } finally {
-      close();
+      cp.close();
     }
     return;
   }
   if (action === 'list') {
-    const { store, close } = await openStore(values.config);
+    const cp = await openControlPlane(values.config);
     try {
-      const keys = await store.list();
+      const keys = await cp.keys.list();
       if (values.json) {
         process.stdout.write(`${JSON.stringify(keys.map(({ hash: _hash, ...rest }) => rest))}\n`);
         return;
       }
       for (const k of keys) {
         const state = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt <= Date.now() ? 'expired' : 'active';
-        process.stdout.write(`${k.id}  ${k.prefix}…  ${k.name}  ${k.role}  ${state}  models=${k.models?.join(',') ?? '*'}  created=${new Date(k.createdAt).toISOString()}\n`);
+        process.stdout.write(`${k.id}  ${k.prefix}…  ${k.name}  ${k.role}  team=${k.teamId ?? '-'}  ${state}  models=${k.models?.join(',') ?? '*'}  created=${new Date(k.createdAt).toISOString()}\n`);
       }
       if (keys.length === 0) process.stdout.write('no keys\n');
     } finally {
-      close();
+      cp.close();
     }
     return;
   }
   if (action === 'revoke') {
     const target = positionals[0];
     if (!target) throw new UsageError('keys revoke needs a key id or prefix');
-    const { store, close } = await openStore(values.config);
+    const cp = await openControlPlane(values.config);
     try {
-      if (!(await store.revoke(target))) throw new UsageError(`no active key with id or prefix "${target}"`);
+      if (!(await cp.keys.revoke(target))) throw new UsageError(`no active key with id or prefix "${target}"`);
+      await cp.audit('key.revoke', target);
       process.stdout.write(`revoked ${target}\n`);
     } finally {
-      close();
+      cp.close();
     }
     return;
   }
-  throw new UsageError('usage: archway keys create --name N [--models a,b] | keys list | keys revoke ID');
+  if (action === 'rotate') {
+    const target = positionals[0];
+    if (!target) throw new UsageError('keys rotate needs a key id');
+    const graceMs = durationOption('grace', values.grace ?? '24h');
+    const cp = await openControlPlane(values.config);
+    try {
+      const rotated = await cp.keys.rotate(target, graceMs);
+      if (rotated === undefined) throw new UsageError(`no active key with id "${target}"`);
+      await cp.audit('key.rotate', target, { new_key: rotated.record.id, grace_ms: graceMs });
+      if (values.json) process.stdout.write(`${JSON.stringify({ id: rotated.record.id, replaces: target, key: rotated.secret })}\n`);
+      else process.stdout.write(`rotated ${target}: new key ${rotated.record.id}; the old one stays valid for ${values.grace ?? '24h'}\n${rotated.secret}\nThis key is shown once: store it now.\n`);
+    } finally {
+      cp.close();
+    }
+    return;
+  }
+  throw new UsageError('usage: archway keys create --name N [--team T] [--role R] [--models a,b] [--expires 30d] [--attributes k=v,…] | keys list | keys revoke ID | keys rotate ID [--grace 24h]');
 }

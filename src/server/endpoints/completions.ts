@@ -8,15 +8,19 @@ import { resolveModel } from '../../pipeline/resolve-model.ts';
 import { respondJson } from '../../pipeline/respond-json.ts';
 import { respondStream } from '../../pipeline/respond-stream.ts';
 import { validateRequest } from '../../pipeline/validate-request.ts';
+import { bodyLimit, effectiveLimits, enforceLimits } from '../../pipeline/enforce-limits.ts';
 
 export function completionEndpoint(op: Operation): (ctx: RequestContext) => Promise<void> {
   return async (ctx) => {
-    ctx.principal = authenticate(ctx.req.headers, ctx.services.keys);
-    const body = await parseJsonBody(ctx.req, ctx.runtime.config.server.max_body_bytes);
+    const principal = await authenticate(ctx, 'data-plane');
+    const limits = effectiveLimits(ctx.runtime.config.limits, principal.limits);
+    const [limit, source] = bodyLimit(ctx.runtime.config.server.max_body_bytes, limits);
+    const body = await parseJsonBody(ctx.req, limit, source);
     ctx.body = body;
     validateRequest(op, body);
     if (typeof body.model === 'string') ctx.model = body.model;
-    const route = resolveModel(ctx);
+    enforceLimits(op, body, limits);
+    const route = ctx.runtime.policies.routeFor(principal, resolveModel(ctx));
     if (route.backendsFor[op].length === 0) {
       throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
     }

@@ -7,9 +7,9 @@ import { sendJson } from '../respond.ts';
 const CREATED = Math.floor(Date.now() / 1000);
 
 export async function listModels(ctx: RequestContext): Promise<void> {
-  const principal = (ctx.principal = authenticate(ctx.req.headers, ctx.services.keys));
+  const principal = await authenticate(ctx, 'data-plane');
   const data = [...ctx.runtime.models.keys()]
-    .filter((name) => mayUseModel(principal, name))
+    .filter((name) => mayUseModel(principal, name) && ctx.runtime.policies.allowsModel(principal, name))
     .map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'archway' }));
   await sendJson(ctx, 200, JSON.stringify({ object: 'list', data }));
 }

@@ -4,7 +4,7 @@
 import { GatewayError } from '../../errors.ts';
 import { authenticate, presentedKey } from '../../pipeline/authenticate.ts';
 import type { RequestContext } from '../../pipeline/context.ts';
-import type { Principal } from '../../auth/principal.ts';
+import type { Permission } from '../../auth/permissions.ts';
 import { sendJson } from '../respond.ts';
 
 export interface Readiness {
@@ -12,12 +12,8 @@ export interface Readiness {
   ready(): boolean;
 }
 
-function requireOperator(ctx: RequestContext): Principal {
-  const principal = (ctx.principal = authenticate(ctx.req.headers, ctx.services.keys));
-  if (principal.role !== 'admin' && principal.role !== 'operator') {
-    throw new GatewayError('permission_denied', 'this endpoint needs an admin or operator key');
-  }
-  return principal;
+function requireOperator(ctx: RequestContext, permission: Permission): Promise<unknown> {
+  return authenticate(ctx, permission);
 }
 
 export async function livez(ctx: RequestContext): Promise<void> {
@@ -34,7 +30,7 @@ export function readyz(readiness: Readiness): (ctx: RequestContext) => Promise<v
       await sendJson(ctx, status, JSON.stringify({ status: ready ? 'ready' : 'draining' }), undefined, false);
       return;
     }
-    requireOperator(ctx);
+    await requireOperator(ctx, 'health');
     const models = [...ctx.runtime.models.values()].map((m) => ({
       model: m.name,
       routing: m.strategy,
@@ -60,7 +56,7 @@ export function readyz(readiness: Readiness): (ctx: RequestContext) => Promise<v
 }
 
 export async function metrics(ctx: RequestContext): Promise<void> {
-  requireOperator(ctx);
+  await requireOperator(ctx, 'metrics');
   const registry = ctx.services.metrics.registry;
   const text = await registry.metrics();
   await sendJson(ctx, 200, text, { 'content-type': registry.contentType }, false);

@@ -1,6 +1,6 @@
 // API keys in SQLite.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { displayPrefix, generateKeySecret, hashKey, newKeyId, type ApiKeyRecord, type KeyRole, type KeyStore, type NewKey } from '../key-store.ts';
+import { displayPrefix, generateKeySecret, hashKey, newKeyId, type ApiKeyRecord, type KeyRole, type KeyStore, type LimitsOverride, type NewKey } from '../key-store.ts';
 
 interface KeyRow {
   id: string;
@@ -10,6 +10,9 @@ interface KeyRow {
   role: string;
   team_id: string | null;
   models: string | null;
+  attributes: string;
+  limits: string | null;
+  owner: string | null;
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
@@ -24,6 +27,9 @@ function toRecord(row: KeyRow): ApiKeyRecord {
     role: row.role as KeyRole,
     teamId: row.team_id,
     models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    attributes: JSON.parse(row.attributes) as Record<string, string>,
+    limits: row.limits === null ? null : (JSON.parse(row.limits) as LimitsOverride),
+    owner: row.owner,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
@@ -35,12 +41,18 @@ export class SqliteKeyStore implements KeyStore {
   readonly #list: StatementSync;
   readonly #revoke: StatementSync;
   readonly #version: StatementSync;
+  readonly #get: StatementSync;
+  readonly #expire: StatementSync;
+  readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
     this.#insert = db.prepare(
-      `INSERT INTO api_keys (id, name, prefix, hash, role, team_id, models, created_at, expires_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      `INSERT INTO api_keys (id, name, prefix, hash, role, team_id, models, attributes, limits, owner, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
     );
+    this.#get = db.prepare('SELECT * FROM api_keys WHERE id = ? AND revoked_at IS NULL');
+    this.#expire = db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?');
     // rowid, not id, breaks ties: ids are random, so keys created in the same millisecond listed in random order.
     this.#list = db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid');
     this.#revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL');
@@ -57,6 +69,9 @@ export class SqliteKeyStore implements KeyStore {
       role: input.role ?? 'app',
       teamId: input.teamId ?? null,
       models: input.models ?? null,
+      attributes: input.attributes ?? {},
+      limits: input.limits ?? null,
+      owner: input.owner ?? null,
       createdAt: Date.now(),
       expiresAt: input.expiresAt ?? null,
       revokedAt: null,
@@ -69,10 +84,33 @@ export class SqliteKeyStore implements KeyStore {
       record.role,
       record.teamId,
       record.models === null ? null : JSON.stringify(record.models),
+      JSON.stringify(record.attributes),
+      record.limits === null ? null : JSON.stringify(record.limits),
+      record.owner,
       record.createdAt,
       record.expiresAt,
     );
     return { record, secret };
+  }
+
+  async rotate(id: string, graceMs: number): Promise<{ record: ApiKeyRecord; secret: string } | undefined> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const row = this.#get.get(id) as KeyRow | undefined;
+      if (row === undefined) {
+        this.#db.exec('ROLLBACK');
+        return undefined;
+      }
+      const old = toRecord(row);
+      const created = await this.create({ ...old, models: old.models, expiresAt: old.expiresAt });
+      const graceEnd = Date.now() + graceMs;
+      this.#expire.run(old.expiresAt === null ? graceEnd : Math.min(old.expiresAt, graceEnd), id);
+      this.#db.exec('COMMIT');
+      return created;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   async list(): Promise<ApiKeyRecord[]> {

@@ -41,4 +41,64 @@ export const MIGRATIONS: readonly string[] = [
     error              TEXT
   ) WITHOUT ROWID;
   `,
+  `
+  -- Security (issue 4): teams, users from an identity provider, key attributes and limits, stored content (encrypted),
+  -- and the hash-chained audit log.
+  CREATE TABLE teams (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    attributes  TEXT NOT NULL DEFAULT '{}',   -- JSON object of string values, e.g. {"region":"eu"}
+    limits      TEXT,                         -- JSON (ApiLimits), or NULL for the config's defaults
+    created_at  INTEGER NOT NULL
+  );
+  CREATE TRIGGER teams_ins AFTER INSERT ON teams BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
+  CREATE TRIGGER teams_upd AFTER UPDATE ON teams BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
+  CREATE TRIGGER teams_del AFTER DELETE ON teams BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
+
+  -- People and services that sign in with OIDC: the token's subject, mapped to a role and a team here (or by claims).
+  CREATE TABLE users (
+    id          TEXT PRIMARY KEY,
+    subject     TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    team_id     TEXT REFERENCES teams(id),
+    attributes  TEXT NOT NULL DEFAULT '{}',
+    created_at  INTEGER NOT NULL,
+    disabled_at INTEGER
+  );
+  CREATE TRIGGER users_ins AFTER INSERT ON users BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
+  CREATE TRIGGER users_upd AFTER UPDATE ON users BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
+  CREATE TRIGGER users_del AFTER DELETE ON users BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys_version'; END;
+
+  ALTER TABLE api_keys ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE api_keys ADD COLUMN limits TEXT;
+  -- Who created the key (a key id or a user id): developers manage the keys they own.
+  ALTER TABLE api_keys ADD COLUMN owner TEXT;
+
+  -- Logs are read per team (team-admins, developers): the team of the caller is on every row.
+  ALTER TABLE request_log ADD COLUMN team_id TEXT;
+  CREATE INDEX request_log_team ON request_log (team_id, id);
+
+  -- Request and response content, only when the config turns storing it on: AES-256-GCM ciphertexts, each tagged
+  -- with the id of the key that sealed it so keys can rotate.
+  CREATE TABLE request_content (
+    id        TEXT PRIMARY KEY,   -- the request id
+    kid       TEXT NOT NULL,
+    request   BLOB NOT NULL,
+    response  BLOB
+  ) WITHOUT ROWID;
+
+  -- Append-only and hash-chained: hash = SHA-256 over prev_hash and the entry's canonical JSON.
+  CREATE TABLE audit_log (
+    seq        INTEGER PRIMARY KEY,
+    ts         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT,
+    outcome    TEXT NOT NULL,
+    detail     TEXT,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+  );
+  `,
 ];

@@ -8,12 +8,12 @@ export const BUSY_TIMEOUT_MS = 5_000;
 
 // OR IGNORE: a batch sent again after a writer crash must not fail on the rows that did make it.
 export const INSERT_REQUEST_LOG = `INSERT OR IGNORE INTO request_log
-  (id, ts, key_id, endpoint, model, backend, attempts, stream, status, latency_ms, ttft_ms, prompt_tokens, completion_tokens, error)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  (id, ts, key_id, endpoint, model, backend, attempts, stream, status, latency_ms, ttft_ms, prompt_tokens, completion_tokens, error, team_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /**
  * A row in the column order above, `stream` as a boolean.
- * @typedef {readonly [string, number, string | null, string, string | null, string | null, number, boolean, number, number, number | null, number | null, number | null, string | null]} RowTuple
+ * @typedef {readonly [string, number, string | null, string, string | null, string | null, number, boolean, number, number, number | null, number | null, number | null, string | null, string | null]} RowTuple
  */
 
 /**
@@ -27,7 +27,7 @@ export function insertTuples(db, insert, tuples) {
   db.exec('BEGIN');
   try {
     for (const t of tuples) {
-      insert.run(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7] ? 1 : 0, t[8], t[9], t[10], t[11], t[12], t[13]);
+      insert.run(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7] ? 1 : 0, t[8], t[9], t[10], t[11], t[12], t[13], t[14]);
     }
     db.exec('COMMIT');
   } catch (err) {

@@ -8,6 +8,7 @@ interface LogRow {
   id: string;
   ts: number;
   key_id: string | null;
+  team_id: string | null;
   endpoint: string;
   model: string | null;
   backend: string | null;
@@ -26,6 +27,7 @@ function fromRow(r: LogRow): RequestLogRow {
     id: r.id,
     ts: r.ts,
     keyId: r.key_id,
+    teamId: r.team_id,
     endpoint: r.endpoint,
     model: r.model,
     backend: r.backend,
@@ -44,11 +46,13 @@ export class SqliteRequestLogStore implements RequestLogStore {
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
   readonly #count: StatementSync;
+  readonly #get: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#insert = db.prepare(INSERT_REQUEST_LOG);
     this.#count = db.prepare('SELECT COUNT(*) AS n FROM request_log');
+    this.#get = db.prepare('SELECT * FROM request_log WHERE id = ?');
   }
 
   async insertBatch(rows: readonly RequestLogRow[]): Promise<void> {
@@ -60,10 +64,17 @@ export class SqliteRequestLogStore implements RequestLogStore {
     const args: (string | number)[] = [];
     if (q.since !== undefined) (where.push('ts >= ?'), args.push(q.since));
     if (q.keyId !== undefined) (where.push('key_id = ?'), args.push(q.keyId));
+    if (q.teamId !== undefined) (where.push('team_id = ?'), args.push(q.teamId));
     if (q.model !== undefined) (where.push('model = ?'), args.push(q.model));
+    if (q.until !== undefined) (where.push('ts < ?'), args.push(q.until));
     const sql = `SELECT * FROM request_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id LIMIT ?`;
     args.push(Math.min(Math.max(q.limit ?? 100, 1), 10_000));
     return (this.#db.prepare(sql).all(...args) as unknown as LogRow[]).map(fromRow);
+  }
+
+  async get(id: string): Promise<RequestLogRow | undefined> {
+    const row = this.#get.get(id) as LogRow | undefined;
+    return row && fromRow(row);
   }
 
   async count(): Promise<number> {

@@ -7,7 +7,7 @@ import type { RowTuple } from './request-log-sql.js';
 
 /** A row as an array in the table's column order (request-log-sql.js). */
 export function rowToTuple(r: RequestLogRow): RowTuple {
-  return [r.id, r.ts, r.keyId, r.endpoint, r.model, r.backend, r.attempts, r.stream, r.status, r.latencyMs, r.ttftMs, r.promptTokens, r.completionTokens, r.error];
+  return [r.id, r.ts, r.keyId, r.endpoint, r.model, r.backend, r.attempts, r.stream, r.status, r.latencyMs, r.ttftMs, r.promptTokens, r.completionTokens, r.error, r.teamId];
 }
 
 export function encodeRow(r: RequestLogRow): string {
@@ -31,5 +31,6 @@ export function decodeRows(payload: string): RequestLogRow[] {
     promptTokens: t[11],
     completionTokens: t[12],
     error: t[13],
+    teamId: t[14],
   }));
 }
