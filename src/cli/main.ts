@@ -1,7 +1,7 @@
 // The `archway` command. Each subcommand lives in its own file under commands/; this file only dispatches and turns
 // errors into messages and exit codes (2 for a usage mistake or an invalid config, 1 for anything else).
 import { ConfigError } from '../config/config-error.ts';
-import { UsageError } from './usage-error.ts';
+import { CommandFailed, UsageError } from './usage-error.ts';
 
 const HELP = `Usage: archway <command> [options]
 
@@ -14,6 +14,8 @@ Commands:
   keys rotate ID [--grace 24h]   a new key; the old one stays valid for the grace period
   teams create NAME [--attributes k=v,…]
   teams list
+  audit verify          check the audit log's hash chain; exit 1 naming the first tampered entry
+  audit export [--since DATE] [--until DATE]   the audit log as NDJSON, hashes included
   simulate [--port N]   run the simulated model endpoint on its own (see archway simulate --help)
 
 Environment: ARCHWAY_HOST, ARCHWAY_PORT, ARCHWAY_DATA_DIR, ARCHWAY_CONFIG, ARCHWAY_ADMIN_KEY.
@@ -26,6 +28,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   'check-config': async () => (await import('./commands/check-config.ts')).checkConfigCommand,
   keys: async () => (await import('./commands/keys.ts')).keysCommand,
   teams: async () => (await import('./commands/teams.ts')).teamsCommand,
+  audit: async () => (await import('./commands/audit.ts')).auditCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
 };
 
@@ -46,6 +49,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.exitCode = 2;
     return;
   }
-  process.stderr.write(`archway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const detail = err instanceof CommandFailed ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`archway: ${detail}\n`);
   process.exitCode = 1;
 });

@@ -3,3 +3,6 @@
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A command that ran and found a failure to report (exit 1), its message saying what: no stack trace. */
+export class CommandFailed extends Error {}

@@ -2,10 +2,11 @@
 // running gateway, usage errors, and the launcher that hands an older system Node over to the project's Node 24.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_KEY, CLI, NODE, spawnGateway, tempDir, type ChildGateway } from '../helpers/gateway.ts';
+import { ADMIN_KEY, spawnGateway, tempDir, type ChildGateway } from '../helpers/gateway.ts';
+import { runCli, type RunResult } from '../helpers/cli.ts';
 import { closeAll, startSimulators } from '../helpers/simulators.ts';
 import { bearer, post, type RawResponse } from '../helpers/http.ts';
 import type { SimulatorHandle } from '../../src/providers/simulator/server.ts';
@@ -13,37 +14,12 @@ import type { SimulatorHandle } from '../../src/providers/simulator/server.ts';
 const BIN = new URL('../../bin/archway.js', import.meta.url).pathname;
 const SYSTEM_NODE = '/usr/bin/node';
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const dataDir = tempDir('archway-cli-data-');
 const workDir = tempDir('archway-cli-cwd-'); // no archway.yaml here, so nothing is picked up by accident
 
-/** Runs a command to its end (bounded), with ARCHWAY_DATA_DIR set to this file's temp data directory. */
+/** Runs a command with ARCHWAY_DATA_DIR set to this file's temp data directory. */
 function run(args: readonly string[], options: { node?: string; script?: string } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.node ?? NODE, [options.script ?? CLI, ...args], {
-      cwd: workDir.path,
-      env: { ...process.env, ARCHWAY_DATA_DIR: dataDir.path, ARCHWAY_CONFIG: '', ARCHWAY_ADMIN_KEY: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`archway ${args.join(' ')} did not finish:\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { ...options, cwd: workDir.path, env: { ARCHWAY_DATA_DIR: dataDir.path } });
 }
 
 after(() => {

@@ -1,0 +1,44 @@
+// `archway audit verify|export`: checks the audit log's hash chain (exit 1 and the first broken entry when it was
+// tampered with), or writes it as NDJSON, hashes included, for an auditor to keep and re-verify elsewhere.
+import { parseArgs } from 'node:util';
+import { loadConfig, resolveConfigPath } from '../../config/load.ts';
+import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
+import { SqliteAuditLog } from '../../stores/sqlite/audit-log-store.ts';
+import { CommandFailed, UsageError } from '../usage-error.ts';
+
+function isoOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new UsageError(`--${name}: expected an ISO date such as 2026-11-01, got "${value}"`);
+  return ms;
+}
+
+export async function auditCommand(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv;
+  let values;
+  try {
+    ({ values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string', short: 'c' }, since: { type: 'string' }, until: { type: 'string' } } }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (action !== 'verify' && action !== 'export') throw new UsageError('usage: archway audit verify | audit export [--since DATE] [--until DATE]');
+  const since = isoOption('since', values.since);
+  const until = isoOption('until', values.until);
+  const { config } = await loadConfig(resolveConfigPath(values.config, process.env));
+  const db = openDatabase(databasePath(config.data_dir));
+  try {
+    const log = new SqliteAuditLog(db);
+    if (action === 'verify') {
+      const result = await log.verify();
+      if (!result.ok) throw new CommandFailed(`audit log tampered with at entry ${result.problem.seq} (${result.problem.kind}): ${result.problem.message}`);
+      process.stdout.write(`audit log intact: ${result.entries} entries, head ${result.head}\n`);
+      return;
+    }
+    for await (const entry of log.entries()) {
+      if ((since !== undefined && entry.ts < since) || (until !== undefined && entry.ts >= until)) continue;
+      process.stdout.write(`${JSON.stringify(entry)}\n`);
+    }
+  } finally {
+    db.close();
+  }
+}
