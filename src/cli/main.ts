@@ -16,9 +16,11 @@ Commands:
   teams list
   audit verify          check the audit log's hash chain; exit 1 naming the first tampered entry
   audit export [--since DATE] [--until DATE]   the audit log as NDJSON, hashes included
+  encryption rotate     re-encrypt stored content under the current key
+  encryption generate-key
   simulate [--port N]   run the simulated model endpoint on its own (see archway simulate --help)
 
-Environment: ARCHWAY_HOST, ARCHWAY_PORT, ARCHWAY_DATA_DIR, ARCHWAY_CONFIG, ARCHWAY_ADMIN_KEY.
+Environment: ARCHWAY_HOST, ARCHWAY_PORT, ARCHWAY_DATA_DIR, ARCHWAY_CONFIG, ARCHWAY_ADMIN_KEY, ARCHWAY_ENCRYPTION_KEY.
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -29,6 +31,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   keys: async () => (await import('./commands/keys.ts')).keysCommand,
   teams: async () => (await import('./commands/teams.ts')).teamsCommand,
   audit: async () => (await import('./commands/audit.ts')).auditCommand,
+  encryption: async () => (await import('./commands/encryption.ts')).encryptionCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
 };
 

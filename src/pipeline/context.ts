@@ -34,6 +34,8 @@ export interface RequestContext {
   upstreamMs: number;
   ttftMs: number | null;
   usage: Usage | undefined;
+  /** The body sent to the client on success, for content storage (when the config turns it on). */
+  responseBody: Buffer | string | null;
   status: number;
   error: string | null;
   /** The request-log row and metrics were written (they are written once). */

@@ -2,6 +2,19 @@
 // row is durable; callers that owe the client the end of a successful response wait for it first.
 import type { RequestLogRow } from '../stores/request-log.ts';
 import type { RequestContext } from './context.ts';
+import { contentAad, seal } from '../security/content-cipher.ts';
+import type { Keyring } from '../security/keyring.ts';
+import type { SealedContent } from '../stores/request-log.ts';
+
+/** Encrypted before it leaves the request: the writer thread and the database only ever see ciphertext. */
+function sealContent(keyring: Keyring, id: string, request: string, response: Buffer | string | null): SealedContent {
+  const sealedRequest = seal(keyring, request, contentAad(id, 'request'));
+  return {
+    kid: sealedRequest.kid,
+    request: sealedRequest.blob,
+    response: response === null ? null : seal(keyring, response, contentAad(id, 'response')).blob,
+  };
+}
 
 export function meterAndLog(ctx: RequestContext): Promise<void> {
   if (ctx.recorded) return Promise.resolve();
@@ -33,6 +46,9 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
     completionTokens: ctx.usage?.completion_tokens ?? null,
     error: ctx.error,
   };
-  if (logRequests) log.info({ request: row }, 'request');
+  if (ctx.services.keyring !== undefined && ctx.runtime.config.logging.content.store && ctx.body !== undefined) {
+    row.content = sealContent(ctx.services.keyring, ctx.id, JSON.stringify(ctx.body), ctx.responseBody);
+  }
+  if (logRequests) log.info({ request: { ...row, content: undefined } }, 'request');
   return requestLog.append(row);
 }

@@ -18,5 +18,6 @@ export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Op
   });
   attempt.end('success');
   ctx.usage = value.usage;
+  ctx.responseBody = value.body;
   await sendJson(ctx, 200, value.body);
 }

@@ -19,6 +19,10 @@ import { SqliteAuditLog } from '../stores/sqlite/audit-log-store.ts';
 import { Auditor } from '../audit/auditor.ts';
 import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import { OidcIdentities } from '../auth/oidc-identities.ts';
+import { SqliteRequestContentStore } from '../stores/sqlite/request-content-store.ts';
+import { KeyringError, loadKeyring, type Keyring } from '../security/keyring.ts';
+import { ConfigError } from '../config/config-error.ts';
+import type { Config } from '../config/schema.ts';
 import { SqliteRequestLogWriter } from '../stores/sqlite/request-log-writer.ts';
 import { buildRuntime, retireRuntime, type Runtime } from '../upstream/runtime.ts';
 import { completionEndpoint } from './endpoints/completions.ts';
@@ -40,6 +44,23 @@ export interface GatewayOptions {
   readonly announceAdminKey?: (secret: string) => void;
   /** How often the key index follows the store (ms). */
   readonly keyRefreshMs?: number;
+}
+
+/** The keys for stored content: required when the config stores content, refused at start when unusable. */
+function contentKeyring(config: Config, env: NodeJS.ProcessEnv): Keyring | undefined {
+  let keyring: Keyring | undefined;
+  try {
+    keyring = loadKeyring({ env, keyFile: config.logging.content.key_file });
+  } catch (err) {
+    if (err instanceof KeyringError) throw new ConfigError('(encryption keys)', [{ path: 'logging.content', message: err.message }]);
+    throw err;
+  }
+  if (config.logging.content.store && keyring === undefined) {
+    throw new ConfigError('(encryption keys)', [
+      { path: 'logging.content.store', message: 'storing content needs an encryption key: set ARCHWAY_ENCRYPTION_KEY or logging.content.key_file (make one with `archway encryption generate-key`)' },
+    ]);
+  }
+  return keyring;
 }
 
 export class Gateway {
@@ -75,6 +96,7 @@ export class Gateway {
     const env = options.env ?? process.env;
     const log = options.log ?? createLogger(config.logging.level);
     const db = openDatabase(databasePath(config.data_dir));
+    const keyring = contentKeyring(config, env);
     const keyStore = new SqliteKeyStore(db);
     const directory = new SqliteDirectoryStore(db);
     await ensureAdminKey(keyStore, env.ARCHWAY_ADMIN_KEY, options.announceAdminKey ?? (() => {}), log);
@@ -93,7 +115,8 @@ export class Gateway {
       identities: config.auth.oidc ? new OidcIdentities(config.auth.oidc, keys) : undefined,
       authThrottle: new FailedAuthThrottle(config.auth.brute_force),
       audit: new Auditor(new SqliteAuditLog(db), log),
-      content: undefined,
+      keyring,
+      content: keyring ? new SqliteRequestContentStore(db, keyring) : undefined,
       logRequests: config.logging.requests,
     };
     gateway = new Gateway(options, runtime, services, db);
@@ -207,6 +230,7 @@ export class Gateway {
       upstreamMs: 0,
       ttftMs: null,
       usage: undefined,
+      responseBody: null,
       status: 0,
       error: null,
       recorded: false,

@@ -2,6 +2,7 @@
 import type { Auditor } from '../audit/auditor.ts';
 import type { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import type { KeyIndex } from '../auth/key-index.ts';
+import type { Keyring } from '../security/keyring.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -34,6 +35,8 @@ export interface GatewayServices {
   readonly identities: IdentityProvider | undefined;
   readonly authThrottle: FailedAuthThrottle;
   readonly audit: Auditor;
+  /** Keys to seal stored content; content is stored only when the config says so. */
+  readonly keyring: Keyring | undefined;
   readonly content: ContentReader | undefined;
   /** One log line per request, besides the request-log row. */
   readonly logRequests: boolean;

@@ -19,6 +19,14 @@ export interface RequestLogRow {
   promptTokens: number | null;
   completionTokens: number | null;
   error: string | null;
+  /** Request and response sealed for storage (config logging.content.store), absent otherwise. */
+  content?: SealedContent;
+}
+
+export interface SealedContent {
+  kid: string;
+  request: Buffer;
+  response: Buffer | null;
 }
 
 export interface RequestLogQuery {

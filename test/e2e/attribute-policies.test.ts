@@ -37,7 +37,7 @@ models:
 `;
 
 let gw: TestGateway;
-const keys: Record<string, string> = {};
+const keys = { eu: "", us: "", intern: "", limited: "", dropper: "" };
 const chat = (model = 'm', extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
 async function key(body: Record<string, unknown>): Promise<string> {

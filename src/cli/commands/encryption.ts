@@ -1,0 +1,42 @@
+// `archway encryption rotate|generate-key`: re-encrypts stored content under the current key (the first of
+// logging.content.key_file, or ARCHWAY_ENCRYPTION_KEY with the old ones in ARCHWAY_ENCRYPTION_OLD_KEYS), or prints a
+// new key.
+import { parseArgs } from 'node:util';
+import { loadConfig, resolveConfigPath } from '../../config/load.ts';
+import { generateKey, KeyringError, loadKeyring } from '../../security/keyring.ts';
+import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
+import { SqliteRequestContentStore } from '../../stores/sqlite/request-content-store.ts';
+import { CommandFailed, UsageError } from '../usage-error.ts';
+
+export async function encryptionCommand(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv;
+  let values;
+  try {
+    ({ values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string', short: 'c' } } }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (action === 'generate-key') {
+    process.stdout.write(`${generateKey()}\n`);
+    return;
+  }
+  if (action !== 'rotate') throw new UsageError('usage: archway encryption rotate | encryption generate-key');
+  const { config } = await loadConfig(resolveConfigPath(values.config, process.env));
+  let keyring;
+  try {
+    keyring = loadKeyring({ env: process.env, keyFile: config.logging.content.key_file });
+  } catch (err) {
+    if (err instanceof KeyringError) throw new CommandFailed(err.message);
+    throw err;
+  }
+  if (keyring === undefined) throw new CommandFailed('no encryption key: set ARCHWAY_ENCRYPTION_KEY (old keys in ARCHWAY_ENCRYPTION_OLD_KEYS) or logging.content.key_file');
+  const db = openDatabase(databasePath(config.data_dir));
+  try {
+    const { rotated, alreadyCurrent } = new SqliteRequestContentStore(db, keyring).rotate();
+    process.stdout.write(`re-encrypted ${rotated} records under key ${keyring.current.kid} (${alreadyCurrent} already current)\n`);
+  } catch (err) {
+    throw new CommandFailed((err as Error).message);
+  } finally {
+    db.close();
+  }
+}
