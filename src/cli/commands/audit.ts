@@ -1,5 +1,7 @@
 // `archway audit verify|export`: checks the audit log's hash chain (exit 1 and the first broken entry when it was
 // tampered with), or writes it as NDJSON, hashes included, for an auditor to keep and re-verify elsewhere.
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../../config/load.ts';
 import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
@@ -25,7 +27,10 @@ export async function auditCommand(argv: string[]): Promise<void> {
   const since = isoOption('since', values.since);
   const until = isoOption('until', values.until);
   const { config } = await loadConfig(resolveConfigPath(values.config, process.env));
-  const db = openDatabase(databasePath(config.data_dir));
+  const path = databasePath(config.data_dir);
+  // Opening would create an empty database, and "intact: 0 entries" for a mistyped data_dir would mislead an auditor.
+  if (!existsSync(path)) throw new CommandFailed(`no database at ${path}: is data_dir (${config.data_dir}) right?`);
+  const db = openDatabase(path);
   try {
     const log = new SqliteAuditLog(db);
     if (action === 'verify') {
@@ -36,7 +41,8 @@ export async function auditCommand(argv: string[]): Promise<void> {
     }
     for await (const entry of log.entries()) {
       if ((since !== undefined && entry.ts < since) || (until !== undefined && entry.ts >= until)) continue;
-      process.stdout.write(`${JSON.stringify(entry)}\n`);
+      // Waits when stdout is a slow pipe, so a large log streams through in bounded memory.
+      if (!process.stdout.write(`${JSON.stringify(entry)}\n`)) await once(process.stdout, 'drain');
     }
   } finally {
     db.close();

@@ -18,6 +18,25 @@ interface AuditRow {
 
 const PAGE = 1_000;
 
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return 1_000;
+  return Math.min(Math.max(Math.trunc(limit), 1), 10_000);
+}
+
+/**
+ * Append only ever stores an object's JSON. Text that is not JSON was written by someone else: it is returned under a
+ * key no hashed entry can have produced from that text, so verification reports the entry as edited (not a crash)
+ * and an export shows the auditor what is there.
+ */
+function parseDetail(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { $unparseable: text };
+  }
+}
+
 function toEntry(r: AuditRow): AuditEntry {
   return {
     seq: r.seq,
@@ -26,7 +45,7 @@ function toEntry(r: AuditRow): AuditEntry {
     action: r.action,
     target: r.target,
     outcome: r.outcome as AuditOutcome,
-    detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+    detail: parseDetail(r.detail),
     prevHash: r.prev_hash,
     hash: r.hash,
   };
@@ -37,12 +56,18 @@ export class SqliteAuditLog implements AuditLog {
   readonly #head: StatementSync;
   readonly #insert: StatementSync;
   readonly #page: StatementSync;
+  readonly #list: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare('INSERT INTO audit_log (seq, ts, actor, action, target, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.#page = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
+    // One statement for every filter combination: a filter left out is bound as NULL and matches everything.
+    this.#list = db.prepare(`SELECT * FROM audit_log WHERE seq > :after
+      AND (:since IS NULL OR ts >= :since) AND (:until IS NULL OR ts < :until)
+      AND (:actor IS NULL OR actor = :actor) AND (:action IS NULL OR action = :action)
+      ORDER BY seq LIMIT :limit`);
   }
 
   async append(input: AuditEntryInput): Promise<AuditEntry> {
@@ -65,20 +90,21 @@ export class SqliteAuditLog implements AuditLog {
       this.#db.exec('COMMIT');
       return entry;
     } catch (err) {
-      this.#db.exec('ROLLBACK');
+      // A failed COMMIT may already have ended the transaction; a ROLLBACK then would hide the real error.
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw err;
     }
   }
 
   async list(q: AuditQuery = {}): Promise<AuditEntry[]> {
-    const where: string[] = ['seq > ?'];
-    const args: (string | number)[] = [q.afterSeq ?? 0];
-    if (q.since !== undefined) (where.push('ts >= ?'), args.push(q.since));
-    if (q.until !== undefined) (where.push('ts < ?'), args.push(q.until));
-    if (q.actor !== undefined) (where.push('actor = ?'), args.push(q.actor));
-    if (q.action !== undefined) (where.push('action = ?'), args.push(q.action));
-    args.push(Math.min(Math.max(q.limit ?? 1000, 1), 10_000));
-    const rows = this.#db.prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...args) as unknown as AuditRow[];
+    const rows = this.#list.all({
+      after: q.afterSeq ?? 0,
+      since: q.since ?? null,
+      until: q.until ?? null,
+      actor: q.actor ?? null,
+      action: q.action ?? null,
+      limit: clampLimit(q.limit),
+    }) as unknown as AuditRow[];
     return rows.map(toEntry);
   }
 
