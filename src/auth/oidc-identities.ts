@@ -3,7 +3,7 @@
 // otherwise the token's claims do, mapped as the config says. The team must exist: a token naming an unknown team
 // is refused rather than let into no tenant at all.
 import { createHash } from 'node:crypto';
-import type { OidcConfig } from '../config/security-schema.ts';
+import type { OidcConfig, Role } from '../config/security-schema.ts';
 import { GatewayError } from '../errors.ts';
 import type { IdentityProvider } from '../server/services.ts';
 import { JwtVerifier, looksLikeJwt, type VerifiedIdentity } from './jwt-verifier.ts';
@@ -12,6 +12,10 @@ import { mergeLimits, type Principal } from './principal.ts';
 
 /** Principals are cached per token so that per-caller decisions (attribute policies) are cached too. */
 const MAX_CACHED = 10_000;
+/** Like the verifier's own cache: a key the provider withdraws stops vouching for cached tokens within this. */
+const MAX_CACHE_MS = 10 * 60_000;
+/** When a token carries several roles, the broadest wins (the provider granted all of them). */
+const ROLE_ORDER: readonly Role[] = ['admin', 'operator', 'team-admin', 'developer', 'auditor', 'app'];
 
 export class OidcIdentities implements IdentityProvider {
   readonly #verifier: JwtVerifier;
@@ -36,14 +40,14 @@ export class OidcIdentities implements IdentityProvider {
     const identity = await this.#verifier.verify(token);
     const principal = this.#toPrincipal(identity);
     if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(id, { principal, expiresAt: identity.expiresAt, version });
+    this.#cache.set(id, { principal, expiresAt: Math.min(identity.expiresAt, Date.now() + MAX_CACHE_MS), version });
     return principal;
   }
 
   #toPrincipal(identity: VerifiedIdentity): Principal {
     const user = this.#keys.user(identity.subject);
     if (user?.disabledAt != null) throw new GatewayError('invalid_api_key', `the user "${identity.subject}" is disabled on this gateway`);
-    const role = user?.role ?? identity.roles[0];
+    const role = user?.role ?? ROLE_ORDER.find((r) => identity.roles.includes(r));
     if (role === undefined) throw new GatewayError('invalid_api_key', 'the token carries no role this gateway knows');
     const teamRef = user?.teamId ?? identity.teamName;
     const team = teamRef === null ? undefined : this.#keys.team(teamRef);
