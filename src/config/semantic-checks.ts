@@ -56,5 +56,25 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       }
     });
   }
+  problems.push(...policyProblems(config));
+  if (config.auth.oidc !== undefined && !/^https?:\/\/[^/]/.test(config.auth.oidc.jwks_url)) {
+    problems.push({ path: 'auth.oidc.jwks_url', message: `must be an http(s) URL, got "${config.auth.oidc.jwks_url}"` });
+  }
+  return problems;
+}
+
+/** Attribute policies that could never do what they say: a name used twice, a model that does not exist. */
+function policyProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const names = new Set<string>();
+  config.policies.forEach((policy, i) => {
+    if (names.has(policy.name)) problems.push({ path: `policies[${i}].name`, message: `"${policy.name}" is used twice; policy names must be unique (refusals name them)` });
+    names.add(policy.name);
+    policy.models?.forEach((model, j) => {
+      if (!(model in config.models)) {
+        problems.push({ path: `policies[${i}].models[${j}]`, message: `no model "${model}" in this config (models: ${Object.keys(config.models).join(', ')})` });
+      }
+    });
+  });
   return problems;
 }

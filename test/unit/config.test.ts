@@ -250,3 +250,25 @@ describe('validation/compile', () => {
     assert.deepEqual(check.errors(), []);
   });
 });
+
+describe('parseConfig: security sections', () => {
+  const base = 'models:\n  m:\n    backends:\n      - provider: simulator\n';
+  it('a policy name used twice, and a policy naming a model that does not exist', () => {
+    const yaml = `${base}policies:\n  - { name: p, models: [m] }\n  - { name: p, models: [nope] }\n`;
+    assert.throws(() => parseConfig(yaml, 'x.yaml', {}), (err: Error) => {
+      assert.match(err.message, /policies\[1\]\.name: "p" is used twice/);
+      assert.match(err.message, /policies\[1\]\.models\[0\]: no model "nope" in this config \(models: m\)/);
+      return true;
+    });
+  });
+
+  it('a role outside the six, and a jwks_url that is not http(s)', () => {
+    const yaml = `${base}auth:\n  oidc: { issuer: i, audience: a, jwks_url: "file:///etc/passwd", role_map: { g: root } }\n`;
+    assert.throws(() => parseConfig(yaml, 'x.yaml', {}), (err: Error) => {
+      assert.match(err.message, /auth\.oidc\.role_map\.g: must be one of: admin, operator, team-admin, developer, app, auditor/);
+      return true;
+    });
+    const urlOnly = `${base}auth:\n  oidc: { issuer: i, audience: a, jwks_url: "file:///etc/passwd" }\n`;
+    assert.throws(() => parseConfig(urlOnly, 'x.yaml', {}), /auth\.oidc\.jwks_url: must be an http\(s\) URL/);
+  });
+});
