@@ -1,0 +1,123 @@
+// Prompt injection and jailbreak signals in a user message or a retrieved document. Signals are structural, not a
+// list of known attacks: an imperative aimed at the model's instructions (ignore / reveal / replace them), role-play
+// framing that sheds restrictions, chat-template markers smuggled into content, text addressed to "the AI" inside a
+// document, exfiltration links, and anything hidden: invisible or tag characters, and base64, hex or leetspeak
+// payloads, which are decoded and checked again. Each signal has a weight; the score combines them (1 − Π(1 − w)).
+import type { Finding } from '../finding.ts';
+
+type Hit = Omit<Finding, 'guardrail'>;
+
+interface Signal {
+  readonly name: string;
+  readonly weight: number;
+  readonly pattern: RegExp;
+}
+
+const W = '[^.\\n!?]{0,60}?';
+const re = (source: string, flags = 'giu'): RegExp => new RegExp(source, flags);
+
+const SIGNALS: readonly Signal[] = [
+  {
+    name: 'override_instructions',
+    weight: 0.9,
+    pattern: re(
+      `\\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|neglect|set aside|stop following|do not follow|don't follow)\\b${W}\\b(?:previous|prior|above|earlier|preceding|all|any|every|your|the|these|those|system|initial|original|old|existing|current|safety|developer)\\b${W}\\b(?:instructions?|prompts?|rules?|directives?|guidelines?|guardrails?|constraints?|polic(?:y|ies)|programming|restrictions?)\\b`,
+    ),
+  },
+  { name: 'new_instructions', weight: 0.6, pattern: re(`\\b(?:new|updated|real|actual|true|secret|hidden|additional|revised)\\s+(?:system\\s+)?(?:instructions?|directives?|orders?|rules|task)\\s*(?::|-|are\\b|is\\b)`) },
+  {
+    name: 'role_play_unrestricted',
+    weight: 0.85,
+    pattern: re(
+      `\\b(?:you are now|you're now|from now on|pretend(?: to be| you are| that you)?|act as|acting as|role-?play(?: as)?|imagine (?:you are|you're|being)|simulate|behave (?:as|like)|you will be|become)\\b[^\\n]{0,120}?\\b(?:no|without|free (?:of|from)|unfiltered|uncensored|unrestricted|unbound|unlimited|zero|ignores?|not bound by|doesn't have|does not have|has no|have no)\\b[^\\n]{0,30}?\\b(?:restrictions?|limits?|limitations?|filters?|rules?|guidelines?|censorship|ethics|ethical|morals?|moral|policies|polic(?:y)|boundaries|constraints?|safety)\\b`,
+    ),
+  },
+  { name: 'known_jailbreak_persona', weight: 0.9, pattern: re(`\\b(?:DAN|do anything now|STAN|DUDE|AIM|evil ?bot|jailbroken|jailbreak(?:ed)? mode|developer mode|dev mode|god mode|unrestricted mode|opposite mode)\\b`, 'gu') },
+  {
+    name: 'system_prompt_extraction',
+    weight: 0.85,
+    pattern: re(
+      `\\b(?:reveal|show|print|repeat|output|display|tell|give|leak|dump|share|disclose|recite|expose|write out|what (?:is|are|was|were))\\b${W}\\b(?:your|the|its|this (?:assistant|bot|model)'s)\\s+(?:(?:full|entire|exact|complete|original|initial|hidden|secret|system|developer|internal|confidential|pre-?)\\s*)+(?:prompt|instructions?|messages?|rules|directives|configuration|context)\\b`,
+    ),
+  },
+  { name: 'repeat_preceding_text', weight: 0.75, pattern: re(`\\b(?:repeat|print|output|copy|echo|recite)\\b${W}\\b(?:words|text|everything|all|content|lines?)\\s+(?:above|before|preceding|prior)\\b`) },
+  { name: 'chat_template_marker', weight: 0.7, pattern: re(`<\\|(?:im_start|im_end|system|endoftext|start_header_id)\\|>|\\[/?INST\\]|<<SYS>>|^\\s*(?:#{2,}|\\*\\*)\\s*(?:system|instructions?)\\b|^\\s*system\\s*:`, 'gimu') },
+  {
+    name: 'addressed_to_the_model',
+    weight: 0.65,
+    pattern: re(`\\b(?:if you are (?:an? )?(?:AI|language model|LLM|assistant|chatbot)|note to (?:the )?(?:AI|assistant|LLM|model)|(?:AI|assistant|LLM)s? reading this|attention,? (?:AI|assistant|LLM))\\b`),
+  },
+  { name: 'exfiltration_link', weight: 0.7, pattern: re(`!\\[[^\\]]*\\]\\(https?://[^)\\s]+\\?[^)\\s]*(?:data|q|c|chat|conv|secret|key|token)=|\\b(?:send|post|forward|upload|exfiltrate)\\b${W}\\b(?:conversation|chat history|messages|data|secrets?|keys?|credentials|system prompt)\\b${W}\\b(?:to|at)\\s+https?://`) },
+];
+
+// Characters that hide text from a human reader: tag characters (U+E0000–E007F), zero-width and bidi controls.
+const TAG_CHARS = /[\u{E0000}-\u{E007F}]/gu;
+const INVISIBLE = /[\u200B-\u200F\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069\u00AD]/g;
+const BASE64_RUN = /[A-Za-z0-9+/]{24,}={0,2}/g;
+const HEX_RUN = /\b(?:[0-9a-fA-F]{2}[\s:]?){16,}\b/g;
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l', '8': 'b' };
+
+export interface InjectionResult {
+  score: number;
+  evidence: Hit[];
+}
+
+function scan(text: string, offset: number, length: number, via: string, evidence: Hit[]): void {
+  for (const signal of SIGNALS) {
+    signal.pattern.lastIndex = 0;
+    const m = signal.pattern.exec(text);
+    if (m === null) continue;
+    const direct = via === '';
+    evidence.push({
+      type: `prompt_injection:${signal.name}${direct ? '' : `:${via}`}`,
+      text: direct ? m[0] : text.slice(0, 200),
+      start: direct ? offset + m.index : offset,
+      end: direct ? offset + m.index + m[0].length : offset + length,
+      score: signal.weight,
+    });
+  }
+}
+
+function printable(s: string): boolean {
+  if (s.length < 8) return false;
+  let ok = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 32 && c < 127) || c === 10 || c === 9) ok++;
+  }
+  return ok / s.length > 0.95;
+}
+
+export function detectInjection(input: string): InjectionResult {
+  const evidence: Hit[] = [];
+  scan(input, 0, input.length, '', evidence);
+
+  const tags = input.match(TAG_CHARS);
+  if (tags !== null) {
+    const hidden = tags.map((ch) => String.fromCharCode(ch.codePointAt(0)! - 0xe0000)).join('');
+    const at = input.search(TAG_CHARS);
+    evidence.push({ type: 'prompt_injection:hidden_tag_characters', text: hidden.slice(0, 200), start: at, end: input.length, score: 0.8 });
+    scan(hidden, at, input.length - at, 'tag_characters', evidence);
+  }
+  const invisible = input.match(INVISIBLE);
+  if (invisible !== null && invisible.length >= 3) {
+    const at = input.search(INVISIBLE);
+    evidence.push({ type: 'prompt_injection:invisible_characters', text: `${invisible.length} invisible characters`, start: at, end: at + 1, score: 0.5 });
+    const visible = input.replace(INVISIBLE, '');
+    if (evidence.length === 1) scan(visible, 0, input.length, 'invisible_characters', evidence);
+  }
+  for (const m of input.matchAll(BASE64_RUN)) {
+    const decoded = Buffer.from(m[0], 'base64').toString('utf8');
+    if (printable(decoded)) scan(decoded, m.index, m[0].length, 'base64', evidence);
+  }
+  for (const m of input.matchAll(HEX_RUN)) {
+    const decoded = Buffer.from(m[0].replace(/[\s:]/g, ''), 'hex').toString('utf8');
+    if (printable(decoded)) scan(decoded, m.index, m[0].length, 'hex', evidence);
+  }
+  if (/[0-9@$|!]/.test(input) && evidence.length === 0) {
+    const unleet = input.replace(/[0-9@$|!]/g, (c) => LEET[c] ?? c);
+    if (unleet !== input) scan(unleet, 0, input.length, 'leetspeak', evidence);
+  }
+  const score = 1 - evidence.reduce((keep, e) => keep * (1 - e.score), 1);
+  return { score: Math.round(score * 1000) / 1000, evidence };
+}
