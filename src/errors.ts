@@ -36,6 +36,8 @@ export const ERRORS = {
   /** The identity provider's signing keys could not be fetched, so no token can be checked. */
   identity_provider_unavailable: { status: 503, type: 'service_unavailable' },
   conflict: { status: 409, type: 'invalid_request_error' },
+  /** A guardrail with action `block` found something; the code sent is `guardrail_blocked:<guardrail name>`. */
+  guardrail_blocked: { status: 400, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'not_found_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   route_not_found: { status: 404, type: 'not_found_error' },
@@ -60,6 +62,8 @@ export interface GatewayErrorOptions {
   retryAfterS?: number;
   /** Overrides the registry status: an upstream 4xx relayed as-is keeps its own status. */
   status?: number;
+  /** A more specific code for the body than the registry's (e.g. naming the guardrail that blocked). */
+  bodyCode?: string;
   cause?: unknown;
 }
 
@@ -69,6 +73,7 @@ export class GatewayError extends Error {
   readonly type: OpenAIErrorType;
   readonly param: string | null;
   readonly retryAfterS: number | undefined;
+  readonly #bodyCode: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -78,10 +83,11 @@ export class GatewayError extends Error {
     this.type = ERRORS[code].type;
     this.param = options.param ?? null;
     this.retryAfterS = options.retryAfterS;
+    this.#bodyCode = options.bodyCode;
   }
 
   /** The OpenAI error body. */
   toJSON(): { error: { message: string; type: string; code: string; param: string | null } } {
-    return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
+    return { error: { message: this.message, type: this.type, code: this.#bodyCode ?? this.code, param: this.param } };
   }
 }

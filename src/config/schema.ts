@@ -2,6 +2,7 @@
 // default lives here, so a config that passes validation is complete and the rest of the code never guesses.
 import { Type, type Static, type TObject, type TPartial, type TProperties, type TSchema } from '@sinclair/typebox';
 import { StringEnum } from './schema-helpers.ts';
+import { GuardrailsSchema } from './guardrails-schema.ts';
 import { ApiLimitsSchema, AttributesSchema, AuthSchema, ContentStorageSchema, PolicySchema, TlsSchema } from './security-schema.ts';
 
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
@@ -163,6 +164,7 @@ export const ConfigSchema = Type.Object(
     reliability: ReliabilitySchema,
     auth: AuthSchema,
     limits: ApiLimitsSchema,
+    guardrails: GuardrailsSchema,
     policies: Type.Array(PolicySchema, { default: [], description: 'attribute rules on who may reach which models and backends' }),
     models: Type.Record(Type.String({ minLength: 1 }), ModelSchema),
   },

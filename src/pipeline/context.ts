@@ -34,6 +34,8 @@ export interface RequestContext {
   upstreamMs: number;
   ttftMs: number | null;
   usage: Usage | undefined;
+  /** What guardrails flagged or redacted, for the `x-archway-guardrails` header; null when nothing. */
+  guardrails: string | null;
   /** The body sent to the client on success, for content storage (when the config turns it on). */
   responseBody: Buffer | string | null;
   status: number;

@@ -5,9 +5,10 @@ import type { RequestContext } from './context.ts';
 import { contentAad, seal } from '../security/content-cipher.ts';
 import type { Keyring } from '../security/keyring.ts';
 import type { SealedContent } from '../stores/request-log.ts';
+import { redactForStorage } from '../guardrails/storage-redactor.ts';
 
 /** Encrypted before it leaves the request: the writer thread and the database only ever see ciphertext. */
-function sealContent(keyring: Keyring, id: string, request: string, response: Buffer | string | null): SealedContent {
+function sealContent(keyring: Keyring, id: string, request: string, response: string | null): SealedContent {
   const sealedRequest = seal(keyring, request, contentAad(id, 'request'));
   return {
     kid: sealedRequest.kid,
@@ -44,10 +45,11 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
     ttftMs: ctx.ttftMs,
     promptTokens: ctx.usage?.prompt_tokens ?? null,
     completionTokens: ctx.usage?.completion_tokens ?? null,
-    error: ctx.error,
+    error: ctx.error === null ? null : redactForStorage(ctx.error),
   };
   if (ctx.services.keyring !== undefined && ctx.runtime.config.logging.content.store && ctx.body !== undefined) {
-    row.content = sealContent(ctx.services.keyring, ctx.id, JSON.stringify(ctx.body), ctx.responseBody);
+    const response = ctx.responseBody === null ? null : redactForStorage(ctx.responseBody.toString());
+    row.content = sealContent(ctx.services.keyring, ctx.id, redactForStorage(JSON.stringify(ctx.body)), response);
   }
   if (logRequests) log.info({ request: { ...row, content: undefined } }, 'request');
   return requestLog.append(row);

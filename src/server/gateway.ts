@@ -231,6 +231,7 @@ export class Gateway {
       ttftMs: null,
       usage: undefined,
       responseBody: null,
+      guardrails: null,
       status: 0,
       error: null,
       recorded: false,

@@ -7,6 +7,7 @@ import type { Operation } from '../providers/adapter.ts';
 import { startSimulator, type SimulatorHandle } from '../providers/simulator/server.ts';
 import { Backend } from './backend.ts';
 import { AttributePolicies } from '../policy/attribute-policies.ts';
+import { GuardrailPolicies } from '../guardrails/guardrail-policies.ts';
 
 export interface ModelRoute {
   readonly name: string;
@@ -24,6 +25,8 @@ export class Runtime {
   readonly simulators: ReadonlyMap<string, SimulatorHandle>;
   /** The config's attribute policies: which backends (and models) each caller may reach. */
   readonly policies: AttributePolicies;
+  /** The config's guardrails and which requests meet which. */
+  readonly guardrails: GuardrailPolicies;
   /** Requests that started on this runtime and have not finished: it is retired only when this reaches zero. */
   active = 0;
 
@@ -33,6 +36,7 @@ export class Runtime {
     this.backends = [...models.values()].flatMap((m) => m.backends);
     this.simulators = simulators;
     this.policies = new AttributePolicies(config.policies);
+    this.guardrails = new GuardrailPolicies(config.guardrails);
   }
 }
 

@@ -8,6 +8,7 @@ import { resolveModel } from '../../pipeline/resolve-model.ts';
 import { respondJson } from '../../pipeline/respond-json.ts';
 import { respondStream } from '../../pipeline/respond-stream.ts';
 import { validateRequest } from '../../pipeline/validate-request.ts';
+import { guardInput } from '../../pipeline/guard-input.ts';
 import { bodyLimit, effectiveLimits, enforceLimits } from '../../pipeline/enforce-limits.ts';
 
 export function completionEndpoint(op: Operation): (ctx: RequestContext) => Promise<void> {
@@ -21,6 +22,7 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     if (typeof body.model === 'string') ctx.model = body.model;
     enforceLimits(op, body, limits);
     const route = ctx.runtime.policies.routeFor(principal, resolveModel(ctx));
+    guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
     if (route.backendsFor[op].length === 0) {
       throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
     }

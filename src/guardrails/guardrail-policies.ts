@@ -1,0 +1,88 @@
+// Which guardrails a request meets, and what they decide. A policy is a list of guardrails; `attach` picks one by
+// model, team and key (the first match), else the policy named "default". Every guardrail of the stage runs (they
+// are local and synchronous; all of them together stay well under a millisecond for a typical prompt); a single
+// `block` decides, otherwise `redact` findings are masked and `flag` findings only reported.
+import type { GuardrailsConfig } from '../config/guardrails-schema.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Finding } from './finding.ts';
+import { Guardrail, type Action, type Stage } from './guardrail.ts';
+import { redact } from './redact.ts';
+
+export interface Verdict {
+  /** The strongest outcome: block > redact > flag > pass. */
+  action: Action | 'pass';
+  findings: Finding[];
+  /** The text with `redact` findings masked (the input when nothing was redacted). */
+  text: string;
+  /** The guardrail that blocked, when one did. */
+  blockedBy: string | undefined;
+}
+
+const RANK: Readonly<Record<Verdict['action'], number>> = { pass: 0, flag: 1, redact: 2, block: 3 };
+
+export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, text: string, role?: string): Verdict {
+  const verdict: Verdict = { action: 'pass', findings: [], text, blockedBy: undefined };
+  let toRedact: Finding[] | undefined;
+  for (const g of guardrails) {
+    if (!g.stages.has(stage) || (role === 'system' && g.skipsSystem)) continue;
+    let found: Finding[];
+    try {
+      found = g.check(text);
+    } catch (err) {
+      if (g.failOpen) continue;
+      found = [{ guardrail: g.name, type: 'guardrail_error', text: String(err).slice(0, 200), start: 0, end: 0, score: 1 }];
+      verdict.findings.push(...found);
+      verdict.action = 'block';
+      verdict.blockedBy ??= g.name;
+      continue;
+    }
+    if (found.length === 0) continue;
+    verdict.findings.push(...found);
+    if (RANK[g.action] > RANK[verdict.action]) verdict.action = g.action;
+    if (g.action === 'block') verdict.blockedBy ??= g.name;
+    else if (g.action === 'redact') (toRedact ??= []).push(...found);
+  }
+  if (toRedact !== undefined) verdict.text = redact(text, toRedact);
+  return verdict;
+}
+
+export class GuardrailPolicies {
+  readonly #config: GuardrailsConfig;
+  readonly #byPolicy = new Map<string, readonly Guardrail[]>();
+  readonly #cache = new WeakMap<Principal, Map<string, readonly Guardrail[]>>();
+
+  constructor(config: GuardrailsConfig) {
+    this.#config = config;
+    const built = new Map(Object.entries(config.definitions).map(([name, c]) => [name, new Guardrail(name, c)]));
+    for (const [policy, names] of Object.entries(config.policies)) {
+      this.#byPolicy.set(policy, names.map((n) => built.get(n)).filter((g): g is Guardrail => g !== undefined));
+    }
+  }
+
+  /** A policy's guardrails by name (the CLI's `--policy`); undefined for an unknown name. */
+  named(policy: string): readonly Guardrail[] | undefined {
+    return this.#byPolicy.get(policy);
+  }
+
+  get policyNames(): string[] {
+    return [...this.#byPolicy.keys()];
+  }
+
+  for(principal: Principal, model: string): readonly Guardrail[] {
+    let perModel = this.#cache.get(principal);
+    if (perModel === undefined) this.#cache.set(principal, (perModel = new Map()));
+    let guardrails = perModel.get(model);
+    if (guardrails === undefined) perModel.set(model, (guardrails = this.#pick(principal, model)));
+    return guardrails;
+  }
+
+  #pick(principal: Principal, model: string): readonly Guardrail[] {
+    for (const a of this.#config.attach) {
+      if (a.models !== undefined && !a.models.includes(model)) continue;
+      if (a.teams !== undefined && (principal.teamName === null || !a.teams.includes(principal.teamName))) continue;
+      if (a.keys !== undefined && !a.keys.includes(principal.keyId)) continue;
+      return this.#byPolicy.get(a.policy) ?? [];
+    }
+    return this.#byPolicy.get('default') ?? [];
+  }
+}
