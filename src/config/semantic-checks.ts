@@ -56,7 +56,7 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       }
     });
   }
-  problems.push(...policyProblems(config));
+  problems.push(...policyProblems(config), ...guardrailProblems(config));
   if (config.auth.oidc !== undefined && !/^https?:\/\/[^/]/.test(config.auth.oidc.jwks_url)) {
     problems.push({ path: 'auth.oidc.jwks_url', message: `must be an http(s) URL, got "${config.auth.oidc.jwks_url}"` });
   }
@@ -76,5 +76,25 @@ function policyProblems(config: Config): ConfigProblem[] {
       }
     });
   });
+  return problems;
+}
+
+/** Guardrail policies must name defined guardrails, attachments defined policies, and a "default" policy exist. */
+function guardrailProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const g = config.guardrails;
+  const defined = Object.keys(g.definitions);
+  for (const [policy, names] of Object.entries(g.policies)) {
+    names.forEach((name, i) => {
+      if (!(name in g.definitions)) problems.push({ path: `guardrails.policies.${policy}[${i}]`, message: `no guardrail "${name}" in guardrails.definitions (defined: ${defined.join(', ') || 'none'})` });
+    });
+  }
+  if (!('default' in g.policies)) problems.push({ path: 'guardrails.policies', message: 'needs a policy named "default" (an empty list turns guardrails off)' });
+  g.attach.forEach((a, i) => {
+    if (!(a.policy in g.policies)) problems.push({ path: `guardrails.attach[${i}].policy`, message: `no policy "${a.policy}" in guardrails.policies` });
+  });
+  for (const [name, d] of Object.entries(g.definitions)) {
+    if (d.type === 'word_list' && (d.words === undefined || d.words.length === 0)) problems.push({ path: `guardrails.definitions.${name}.words`, message: 'a word_list guardrail needs words' });
+  }
   return problems;
 }
