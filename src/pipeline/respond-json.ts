@@ -6,6 +6,7 @@ import type { ModelRoute } from '../upstream/runtime.ts';
 import { UpstreamProtocolError } from '../upstream/attempt-failure.ts';
 import type { RequestContext } from './context.ts';
 import { routeToBackend } from './route.ts';
+import { guardOutput } from './guard-output.ts';
 
 /** Embeddings of a large batch are big; anything past this is a runaway upstream. */
 const MAX_UPSTREAM_BODY = 256 * 1024 * 1024;
@@ -18,6 +19,9 @@ export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Op
   });
   attempt.end('success');
   ctx.usage = value.usage;
-  ctx.responseBody = value.body;
-  await sendJson(ctx, 200, value.body);
+  // Embeddings answers are vectors: nothing for a guardrail to read, and megabytes of digits to read it in.
+  const raw = Buffer.isBuffer(value.body) ? value.body : Buffer.from(value.body);
+  const body = op === 'chat' ? guardOutput(ctx, ctx.runtime.guardrails.for(ctx.principal!, route.name), raw) : raw;
+  ctx.responseBody = body;
+  await sendJson(ctx, 200, body);
 }

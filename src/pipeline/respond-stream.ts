@@ -14,6 +14,7 @@ import type { RequestContext } from './context.ts';
 import { meterAndLog } from './meter-and-log.ts';
 import { estimateUsage } from '../metering/estimate-usage.ts';
 import { routeToBackend, type Attempt } from './route.ts';
+import { StreamOutputGuard, type StreamGuardResult } from '../guardrails/stream-guard.ts';
 
 interface OpenedStream {
   readonly translator: StreamTranslator;
@@ -74,15 +75,22 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   ctx.status = 200;
   // The attempt is still open (it ends with the stream), so its wait so far counts as upstream time in the header.
   res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8', performance.now() - attempt.startedAt), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const guard = new StreamOutputGuard(ctx.runtime.guardrails.for(ctx.principal!, route.name));
+  let blocked: StreamGuardResult['blocked'];
   const write = (frames: string): boolean => {
+    if (guard.active) {
+      const checked = guard.push(frames);
+      frames = checked.frames;
+      blocked = checked.blocked;
+    }
     if (ctx.ttftMs === null && translator.sawContent) ctx.ttftMs = performance.now() - ctx.start;
-    return res.write(frames);
+    return frames === '' || res.write(frames);
   };
   write(stream.first);
 
   let failure: string | undefined;
   try {
-    for (;;) {
+    while (blocked === undefined) {
       const chunk = await upstream.next();
       if (chunk === null) break;
       const out = translate(parser, translator, chunk, counted);
@@ -91,6 +99,21 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
     }
   } catch (err) {
     failure = ctx.clientGone.gone ? 'client closed the connection' : (classifyError(err, attempt.backend.timeouts)?.message ?? String(err));
+  }
+  if (blocked === undefined && guard.active && translator.done && failure === undefined) {
+    const rest = guard.flush();
+    blocked = rest.blocked;
+    if (rest.frames !== '') res.write(rest.frames);
+  }
+  if (blocked !== undefined) {
+    // The answer broke an output guardrail: the stream ends here, saying why, and the upstream is let go.
+    attempt.end('success');
+    attempt.abort(new Error('output blocked by a guardrail'));
+    ctx.usage = translator.usage;
+    ctx.error = `output blocked by the guardrail "${blocked.guardrail}" (${blocked.types.join(', ')})`;
+    await meterAndLog(ctx);
+    res.end(guard.contentFilterFrame() + errorFrame(`guardrail_blocked:${blocked.guardrail}`, `the answer was stopped by the guardrail "${blocked.guardrail}"`));
+    return;
   }
   ctx.usage = translator.usage;
   if (ctx.usage === undefined && translator.done) {

@@ -1,0 +1,122 @@
+// Output guardrails on streams, against an upstream on loopback that sends its answer in chosen pieces: a card
+// number split across chunks arrives redacted, and an answer that breaks a blocking guardrail ends with
+// `finish_reason: "content_filter"` and an error event, never quietly.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { bearer, post, sseData } from '../helpers/http.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+
+const ANSWERS: Record<string, string[]> = {
+  card: ['Your card is 4111 11', '11 1111 11', '11, and the rest ', 'of the answer.'],
+  banned: ['This answer says the ', 'forbidden-', 'word and more.'],
+  clean: ['Nothing ', 'to see ', 'here.'],
+};
+
+let upstream: Server;
+let gw: TestGateway;
+
+function chunk(content: string | null, finish: string | null = null): string {
+  const delta = content === null ? {} : { content };
+  return `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+}
+
+before(async () => {
+  upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', async () => {
+      const request = JSON.parse(body) as { stream?: boolean; messages: { content: string }[] };
+      const prompt = request.messages.at(-1)!.content;
+      if (request.stream !== true) {
+        const content = (ANSWERS[prompt] ?? ANSWERS.clean!).join('');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk(null));
+      for (const piece of ANSWERS[prompt] ?? ANSWERS.clean!) {
+        res.write(chunk(piece));
+        await new Promise((r) => setTimeout(r, 5)); // separate TCP writes: the pieces really arrive apart
+      }
+      res.write(chunk(null, 'stop'));
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  gw = await startGateway(`
+guardrails:
+  definitions:
+    pii: { type: pii, action: redact }
+    banned: { type: word_list, words: [forbidden-word], action: block, stages: [output] }
+  policies:
+    default: [pii, banned]
+models:
+  m:
+    backends:
+      - provider: openai
+        base_url: http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1
+        api_key: sk-upstream
+`);
+});
+after(async () => {
+  await gw.close();
+  upstream.close();
+});
+
+describe('output guardrails on a stream', () => {
+  test('a card number split across chunks arrives redacted; the rest of the answer is intact', async () => {
+    const client = new OpenAI({ apiKey: gw.adminKey, baseURL: gw.baseURL });
+    const stream = await client.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'card' }] });
+    let text = '';
+    let finish: string | null = null;
+    for await (const part of stream) {
+      text += part.choices[0]?.delta.content ?? '';
+      finish = part.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(text, 'Your card is [CREDIT_CARD], and the rest of the answer.');
+    assert.equal(finish, 'stop');
+  });
+
+  test('a clean answer streams unchanged', async () => {
+    const res = await post(`${gw.url}/v1/chat/completions`, { model: 'm', stream: true, messages: [{ role: 'user', content: 'clean' }] }, bearer(gw.adminKey));
+    const frames = sseData(res.text);
+    const text = frames.filter((d) => d !== '[DONE]').map((d) => (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '').join('');
+    assert.equal(text, 'Nothing to see here.');
+    assert.equal(frames.at(-1), '[DONE]');
+  });
+
+  test('a blocked answer ends with content_filter and an error event naming the guardrail, without [DONE]', async () => {
+    const res = await post(`${gw.url}/v1/chat/completions`, { model: 'm', stream: true, messages: [{ role: 'user', content: 'banned' }] }, bearer(gw.adminKey));
+    assert.equal(res.status, 200);
+    const frames = sseData(res.text);
+    assert.ok(!frames.includes('[DONE]'));
+    assert.ok(!res.text.includes('forbidden-word'), 'the banned text never reached the client');
+    const last = JSON.parse(frames.at(-1)!) as { error: { code: string } };
+    assert.equal(last.error.code, 'guardrail_blocked:banned');
+    const beforeLast = JSON.parse(frames.at(-2)!) as { choices: { finish_reason: string }[] };
+    assert.equal(beforeLast.choices[0]?.finish_reason, 'content_filter');
+    const client = new OpenAI({ apiKey: gw.adminKey, baseURL: gw.baseURL, maxRetries: 0 });
+    await assert.rejects(async () => {
+      for await (const _ of await client.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'banned' }] })) void _;
+    }, /guardrail/);
+  });
+});
+
+describe('output guardrails on a whole answer', () => {
+  test('redacted in place, and reported in x-archway-guardrails', async () => {
+    const res = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'card' }] }, bearer(gw.adminKey));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json<{ choices: { message: { content: string } }[] }>().choices[0]?.message.content, 'Your card is [CREDIT_CARD], and the rest of the answer.');
+    assert.match(res.headers['x-archway-guardrails'] as string, /pii:credit_card/);
+  });
+
+  test('a blocked answer is a 400 naming the guardrail', async () => {
+    const res = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'banned' }] }, bearer(gw.adminKey));
+    assert.equal(res.status, 400);
+    assert.equal(res.json<{ error: { code: string } }>().error.code, 'guardrail_blocked:banned');
+  });
+});
