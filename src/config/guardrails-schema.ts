@@ -1,7 +1,7 @@
 // The guardrails section of the config: named guardrails (a detector, its settings, the stages it runs on and what
 // happens when it finds something), policies that list them, and which callers and models each policy applies to.
-// A config that says nothing gets the default policy: PII and credentials flagged (and always removed from anything
-// stored), prompt injection blocked.
+// A config that says nothing gets the default policy: PII in prompts flagged, credentials masked both ways, prompt
+// injection blocked (and PII and credentials are always removed from anything stored, whatever the policy).
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from './schema-helpers.ts';
 
@@ -24,7 +24,7 @@ export const GuardrailSchema = Type.Object(
 );
 
 const DEFAULT_DEFINITIONS = {
-  pii: { type: 'pii', action: 'flag', stages: ['input', 'output'], threshold: 0.5, on_error: 'fail-closed' },
+  pii: { type: 'pii', action: 'flag', stages: ['input'], threshold: 0.5, on_error: 'fail-closed' },
   secrets: { type: 'secrets', action: 'redact', stages: ['input', 'output'], threshold: 0.5, on_error: 'fail-closed' },
   prompt_injection: { type: 'prompt_injection', action: 'block', stages: ['input'], threshold: 0.5, on_error: 'fail-closed' },
 };

@@ -5,6 +5,7 @@ import { GatewayError } from '../errors.ts';
 import type { Guardrail } from '../guardrails/guardrail.ts';
 import { runGuardrails } from '../guardrails/guardrail-policies.ts';
 import type { Finding } from '../guardrails/finding.ts';
+import { VerdictCache } from '../guardrails/verdict-cache.ts';
 import type { Operation } from '../providers/adapter.ts';
 import type { RequestContext } from './context.ts';
 
@@ -13,8 +14,15 @@ interface Collected {
   actions: Set<string>;
 }
 
+const caches = new WeakMap<readonly Guardrail[], VerdictCache>();
+
 function check(guardrails: readonly Guardrail[], text: string, role: string | undefined, collected: Collected): string {
-  const verdict = runGuardrails(guardrails, 'input', text, role);
+  let cache = caches.get(guardrails);
+  if (cache === undefined) caches.set(guardrails, (cache = new VerdictCache()));
+  // System messages skip some guardrails, so their verdicts are kept apart.
+  const key = role === 'system' ? `\u0001${text}` : text;
+  let verdict = cache.get(key);
+  if (verdict === undefined) cache.set(key, (verdict = runGuardrails(guardrails, 'input', text, role)));
   if (verdict.action === 'pass') return text;
   if (verdict.action === 'block') {
     const reasons = verdict.findings.filter((f) => f.guardrail === verdict.blockedBy).map((f) => f.type);

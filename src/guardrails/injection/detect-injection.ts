@@ -54,8 +54,16 @@ const SIGNALS: readonly Signal[] = [
 const TAG_CHARS = /[\u{E0000}-\u{E007F}]/gu;
 const INVISIBLE = /[\u200B-\u200F\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069\u00AD]/g;
 const BASE64_RUN = /[A-Za-z0-9+/]{24,}={0,2}/g;
+// Base64 of text mixes cases and digits within a word; prose almost never does. Only then is it worth the scan.
+const BASE64_HINT = /[A-Za-z0-9+/]{24}/;
+const HEX_HINT = /[0-9a-fA-F]{8}/;
 const HEX_RUN = /\b(?:[0-9a-fA-F]{2}[\s:]?){16,}\b/g;
 const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l', '8': 'b' };
+
+// Every signal needs one of these words (or a marker) to be present: one scan clears most text before the dozen
+// detailed patterns run. Checked again on decoded payloads, which go through the same scan.
+const TRIGGER =
+  /ignor|disregard|forget|overrid|bypass|skip|drop|abandon|discard|neglect|set aside|follow|instruction|directive|order|rules|task|pretend|act(?:ing)? as|role-?play|imagine|simulat|behave|you are now|you're now|from now on|you will be|become|\bDAN\b|do anything now|\bSTAN\b|\bDUDE\b|\bAIM\b|evil ?bot|jailbr|developer mode|dev mode|god mode|unrestricted|opposite mode|reveal|show|print|repeat|output|display|tell|give|leak|dump|share|disclos|recite|expos|write out|what (?:is|are|was|were)|<\||\[\/?INST\]|<<SYS>>|system|note to|reading this|attention|if you are|!\[|send|post|forward|upload|exfiltrat/i;
 
 export interface InjectionResult {
   score: number;
@@ -63,6 +71,7 @@ export interface InjectionResult {
 }
 
 function scan(text: string, offset: number, length: number, via: string, evidence: Hit[]): void {
+  if (!TRIGGER.test(text)) return;
   for (const signal of SIGNALS) {
     signal.pattern.lastIndex = 0;
     const m = signal.pattern.exec(text);
@@ -106,15 +115,16 @@ export function detectInjection(input: string): InjectionResult {
     const visible = input.replace(INVISIBLE, '');
     if (evidence.length === 1) scan(visible, 0, input.length, 'invisible_characters', evidence);
   }
-  for (const m of input.matchAll(BASE64_RUN)) {
+  if (BASE64_HINT.test(input)) for (const m of input.matchAll(BASE64_RUN)) {
     const decoded = Buffer.from(m[0], 'base64').toString('utf8');
     if (printable(decoded)) scan(decoded, m.index, m[0].length, 'base64', evidence);
   }
-  for (const m of input.matchAll(HEX_RUN)) {
+  if (HEX_HINT.test(input)) for (const m of input.matchAll(HEX_RUN)) {
     const decoded = Buffer.from(m[0].replace(/[\s:]/g, ''), 'hex').toString('utf8');
     if (printable(decoded)) scan(decoded, m.index, m[0].length, 'hex', evidence);
   }
-  if (/[0-9@$|!]/.test(input) && evidence.length === 0) {
+  // Leetspeak: digits or symbols standing in for letters inside words.
+  if (evidence.length === 0 && /[A-Za-z][0-9@$|!][A-Za-z0-9@$|!]|[0-9@$|!][A-Za-z]/.test(input)) {
     const unleet = input.replace(/[0-9@$|!]/g, (c) => LEET[c] ?? c);
     if (unleet !== input) scan(unleet, 0, input.length, 'leetspeak', evidence);
   }

@@ -33,6 +33,7 @@ export function detectEmails(text: string): Hit[] {
 }
 
 export function detectCards(text: string): Hit[] {
+  if (!/\d{4}/.test(text)) return [];
   const out: Hit[] = [];
   for (const m of matches(CARD, text)) {
     const digits = m[0].replace(/[ -]/g, '');
@@ -45,6 +46,7 @@ export function detectCards(text: string): Hit[] {
 }
 
 export function detectIbans(text: string): Hit[] {
+  if (!/[A-Za-z]{2}\d\d/.test(text)) return [];
   const out: Hit[] = [];
   for (const m of matches(IBAN, text)) {
     const compact = m[0].replace(/ /g, '');
@@ -54,8 +56,8 @@ export function detectIbans(text: string): Hit[] {
 }
 
 export function detectIps(text: string): Hit[] {
-  const out: Hit[] = [...matches(IPV4, text)].map((m) => hit('ip_address', m, 0.9));
-  if (text.includes(':')) {
+  const out: Hit[] = /\d\.\d/.test(text) ? [...matches(IPV4, text)].map((m) => hit('ip_address', m, 0.9)) : [];
+  if (/[0-9A-Fa-f]:[0-9A-Fa-f]|::/.test(text)) {
     for (const m of matches(IPV6_CANDIDATE, text)) {
       // A time (12:30:45) or a ratio is not an address: require what only IPv6 has (a hex letter, or "::").
       if ((m[0].includes('::') || /[a-f]/i.test(m[0])) && isIPv6(m[0])) out.push(hit('ip_address', m, 0.9));
@@ -65,6 +67,7 @@ export function detectIps(text: string): Hit[] {
 }
 
 export function detectSsns(text: string): Hit[] {
+  if (!/\d-\d\d-\d/.test(text)) return [];
   return [...matches(SSN, text)].map((m) => hit('us_ssn', m, 0.85));
 }
 

@@ -14,10 +14,15 @@ const SECRETS: readonly [type: string, pattern: RegExp][] = [
   ['secret:stripe_key', /\b[rs]k_live_[0-9A-Za-z]{24,}\b/g],
   ['secret:private_key', /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/g],
   ['secret:jwt', /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g],
-  ['secret:password_assignment', /(?<=\b(?:password|passwd|pwd|secret|api_?key|token)\s*[:=]\s*["']?)[^\s"']{8,}/gi],
+  ['secret:password_assignment', /(?<=\b(?:password|passwd|pwd|secret|api_?key|token)["']?\s*[:=]\s*["']?)[^\s"']{8,}/gi],
 ];
 
+// Every pattern above starts with, or is anchored on, one of these: one scan tells most texts they hold no secret,
+// instead of a dozen (two of them with look-behinds, slow on long text).
+const TRIGGER = /AKIA|ASIA|gh[pousr]_|github_pat_|sk-|xox[abposr]-|AIza|[rs]k_live_|-----BEGIN|eyJ|aws_?secret|(?:password|passwd|pwd|secret|api_?key|token)["']?\s*[:=]/i;
+
 export const detectSecrets: Detector = (text) => {
+  if (!TRIGGER.test(text)) return [];
   const out: ReturnType<Detector> = [];
   for (const [type, re] of SECRETS) {
     re.lastIndex = 0;

@@ -87,3 +87,17 @@ describe('prompt injection', () => {
   ];
   for (const text of benign) test(`leaves benign text alone: "${text}"`, () => assert.equal(detectInjection(text).score, 0, JSON.stringify(detectInjection(text).evidence)));
 });
+
+describe('the verdict cache', () => {
+  test('a text seen before gets its earlier verdict; a new text is checked', async () => {
+    const { VerdictCache } = await import('../../../src/guardrails/verdict-cache.ts');
+    const cache = new VerdictCache();
+    const verdict = { action: 'flag' as const, findings: [], text: 'x', blockedBy: undefined };
+    cache.set('hello', verdict);
+    assert.equal(cache.get('hello'), verdict);
+    assert.equal(cache.get('hello '), undefined);
+    const huge = 'a'.repeat(17 * 1024);
+    cache.set(huge, verdict);
+    assert.equal(cache.get(huge), undefined, 'texts beyond the size bound are not remembered');
+  });
+});
