@@ -26,8 +26,8 @@ export interface StreamGuardResult {
 export class StreamOutputGuard {
   readonly #guardrails: readonly Guardrail[];
   readonly #held = new Map<number, string>();
-  /** The last chunk seen, to shape the frame that releases held text at the end. */
-  #template: Chunk | undefined;
+  /** The last chunk seen (its JSON text), to shape the frames that release held text or end a blocked stream. */
+  #lastData: string | undefined;
   readonly findings: Finding[] = [];
 
   constructor(guardrails: readonly Guardrail[]) {
@@ -44,6 +44,15 @@ export class StreamOutputGuard {
     for (const frame of frames.split('\n\n')) {
       if (frame === '') continue;
       const data = frame.startsWith('data: ') ? frame.slice(6) : undefined;
+      const fast = data === undefined ? undefined : singleChoiceContent(data);
+      if (fast !== undefined) {
+        // The usual frame (one choice, text content): found and replaced in place, without parsing the frame.
+        this.#lastData = data;
+        const result = this.#release(0, fast.value, fast.finishing);
+        if (result.blocked) return { frames: out, blocked: result.blocked };
+        if (result.text !== '' || fast.finishing || fast.hasRole) out += `data: ${data!.slice(0, fast.start)}${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
+        continue;
+      }
       let chunk: Chunk | undefined;
       try {
         chunk = data === undefined ? undefined : (JSON.parse(data) as Chunk);
@@ -54,7 +63,7 @@ export class StreamOutputGuard {
         out += `${frame}\n\n`;
         continue;
       }
-      this.#template = chunk;
+      this.#lastData = data;
       let keep = false;
       for (const choice of chunk.choices) {
         const index = choice.index ?? 0;
@@ -75,7 +84,7 @@ export class StreamOutputGuard {
   /** The frame that ends a blocked stream: every choice seen finishes with `content_filter`. */
   contentFilterFrame(): string {
     const choices = [...new Set([0, ...this.#held.keys()])].map((index) => ({ index, delta: {}, finish_reason: 'content_filter' }));
-    return `data: ${JSON.stringify({ ...this.#template, choices })}\n\n`;
+    return `data: ${JSON.stringify({ ...this.#template(), choices })}\n\n`;
   }
 
   /** At the end of the stream: whatever is still held, checked and released. */
@@ -84,11 +93,19 @@ export class StreamOutputGuard {
     for (const index of [...this.#held.keys()]) {
       const result = this.#release(index, '', true);
       if (result.blocked) return { frames: out, blocked: result.blocked };
-      if (result.text !== '' && this.#template !== undefined) {
-        out += `data: ${JSON.stringify({ ...this.#template, choices: [{ index, delta: { content: result.text }, finish_reason: null }] })}\n\n`;
+      if (result.text !== '' && this.#lastData !== undefined) {
+        out += `data: ${JSON.stringify({ ...this.#template(), choices: [{ index, delta: { content: result.text }, finish_reason: null }] })}\n\n`;
       }
     }
     return { frames: out };
+  }
+
+  #template(): Chunk {
+    try {
+      return this.#lastData === undefined ? {} : (JSON.parse(this.#lastData) as Chunk);
+    } catch {
+      return {};
+    }
   }
 
   #release(index: number, content: string, final: boolean): { text: string; blocked?: { guardrail: string; types: string[] } } {
@@ -111,4 +128,41 @@ export class StreamOutputGuard {
     if (redactions.length === 0) return { text: head };
     return { text: redact(head, redactions) };
   }
+}
+
+const DELTA = '"delta":{';
+const CONTENT = '"content":"';
+const ROLE_FIRST = /^"role":"[a-z]+",$/;
+
+/**
+ * The content of an OpenAI chunk with one choice (index 0) whose delta holds text, located without parsing: the
+ * string literal's bounds in `data` and its value. Undefined for any other shape, which then takes the full parse.
+ */
+export function singleChoiceContent(data: string): { start: number; end: number; value: string; finishing: boolean; hasRole: boolean } | undefined {
+  const delta = data.indexOf(DELTA);
+  if (delta < 0 || data.indexOf('"delta":', delta + DELTA.length) >= 0 || !data.includes('"index":0') || data.includes('"tool_calls"')) return undefined;
+  const key = data.indexOf(CONTENT, delta);
+  if (key < 0) return undefined;
+  const between = data.slice(delta + DELTA.length, key);
+  if (between !== '' && !ROLE_FIRST.test(between)) return undefined;
+  const start = key + CONTENT.length - 1;
+  let escaped = false;
+  let i = start + 1;
+  for (; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    if (c === 92 /* \\ */) {
+      escaped = true;
+      i++;
+    } else if (c === 34 /* " */) break;
+  }
+  if (i >= data.length) return undefined;
+  const end = i + 1;
+  let value: string;
+  try {
+    value = escaped ? (JSON.parse(data.slice(start, end)) as string) : data.slice(start + 1, end - 1);
+  } catch {
+    return undefined;
+  }
+  const finish = data.indexOf('"finish_reason":', end);
+  return { start, end, value, finishing: finish >= 0 && data.charCodeAt(finish + 16) === 34, hasRole: between !== '' };
 }

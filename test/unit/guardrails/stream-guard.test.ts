@@ -1,0 +1,53 @@
+// The stream output guard at the level of frames: held-back text, redaction across frames, the frame shapes taken
+// without a parse and those that need one.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { singleChoiceContent, StreamOutputGuard } from '../../../src/guardrails/stream-guard.ts';
+import { Guardrail } from '../../../src/guardrails/guardrail.ts';
+
+const frame = (delta: Record<string, unknown>, finish: string | null = null, index = 0): string =>
+  `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index, delta, finish_reason: finish }] })}\n\n`;
+const contentOf = (frames: string): string =>
+  frames
+    .split('\n\n')
+    .filter((f) => f.startsWith('data: {'))
+    .map((f) => (JSON.parse(f.slice(6)) as { choices: { delta: { content?: string } }[] }).choices.map((c) => c.delta.content ?? '').join(''))
+    .join('');
+
+describe('singleChoiceContent', () => {
+  test('finds the content literal, escapes and role included', () => {
+    const data = frame({ role: 'assistant', content: 'say "hi"\nthen \\ go' }).slice(6, -2);
+    const found = singleChoiceContent(data)!;
+    assert.equal(found.value, 'say "hi"\nthen \\ go');
+    assert.equal(data.slice(found.start, found.end), JSON.stringify('say "hi"\nthen \\ go'));
+    assert.equal(found.hasRole, true);
+    assert.equal(singleChoiceContent(frame({ content: 'end' }, 'stop').slice(6, -2))?.finishing, true);
+  });
+
+  test('declines what it cannot read safely: two choices, tool calls, no content', () => {
+    const two = `{"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":"b"}}]}`;
+    assert.equal(singleChoiceContent(two), undefined);
+    assert.equal(singleChoiceContent(frame({ tool_calls: [{ index: 0 }], content: 'x' }).slice(6, -2)), undefined);
+    assert.equal(singleChoiceContent(frame({}, 'stop').slice(6, -2)), undefined);
+  });
+});
+
+describe('StreamOutputGuard', () => {
+  const pii = new Guardrail('pii', { type: 'pii', action: 'redact', stages: ['output'], threshold: 0.5, on_error: 'fail-closed' });
+
+  test('a card split across frames, in one choice or in two, is released redacted; other text is unchanged', () => {
+    for (const index of [0, 1]) {
+      const guard = new StreamOutputGuard([pii]);
+      let out = '';
+      for (const piece of ['Card 4111 1111 ', '1111 1111 and ', 'a long tail of ordinary words that goes on for a while.']) out += guard.push(frame({ content: piece }, null, index)).frames;
+      out += guard.push(frame({}, 'stop', index)).frames;
+      assert.equal(contentOf(out), 'Card [CREDIT_CARD] and a long tail of ordinary words that goes on for a while.', `choice ${index}`);
+    }
+  });
+
+  test('the held tail comes out at the end even without a finish frame', () => {
+    const guard = new StreamOutputGuard([pii]);
+    const out = guard.push(frame({ content: 'short answer' })).frames + guard.flush().frames;
+    assert.equal(contentOf(out), 'short answer');
+  });
+});
