@@ -3,6 +3,7 @@
 import { SimulatorSchema, type Config, type SimulatorSettings } from './schema.ts';
 import type { ConfigProblem } from './config-error.ts';
 import { compile, readablePath } from '../validation/compile.ts';
+import { checkUpstreamTransport } from './upstream-transport-checks.ts';
 
 const DEFAULT_BASE_URL: Readonly<Record<string, string>> = { anthropic: 'https://api.anthropic.com' };
 
@@ -47,6 +48,7 @@ export function semanticProblems(config: Config): ConfigProblem[] {
         if (url && (url.search !== '' || url.hash !== '')) {
           problems.push({ path: `${at}.base_url`, message: 'must not have a query or fragment' });
         }
+
       }
       if (b.provider === 'azure-openai' && b.api_version === undefined) {
         problems.push({ path: `${at}.api_version`, message: 'is required for provider azure-openai (e.g. "2024-10-21")' });
@@ -56,7 +58,7 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       }
     });
   }
-  problems.push(...policyProblems(config), ...guardrailProblems(config));
+  problems.push(...checkUpstreamTransport(config), ...policyProblems(config), ...guardrailProblems(config));
   if (config.auth.oidc !== undefined && !/^https?:\/\/[^/]/.test(config.auth.oidc.jwks_url)) {
     problems.push({ path: 'auth.oidc.jwks_url', message: `must be an http(s) URL, got "${config.auth.oidc.jwks_url}"` });
   }

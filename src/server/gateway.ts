@@ -1,6 +1,6 @@
 // The gateway process: the HTTP listener, the route table, and the life cycle around them (start, reload on
 // SIGHUP, drain on SIGTERM). Requests enter `#onRequest`, get a context, and run their endpoint's pipeline.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { newRequestId } from './request-id.ts';
 import type { AddressInfo } from 'node:net';
 import type { DatabaseSync } from 'node:sqlite';
@@ -30,6 +30,7 @@ import { listModels } from './endpoints/models.ts';
 import { livez, metrics, readyz } from './endpoints/operations.ts';
 import { sendError, toGatewayError } from './respond.ts';
 import { Router } from './router.ts';
+import { checkTlsFiles, createListener, listenerScheme, reloadTls } from './listener.ts';
 import { registerAdminRoutes } from './endpoints/admin/routes.ts';
 import type { GatewayServices } from './services.ts';
 import { ensureAdminKey } from './bootstrap-admin.ts';
@@ -88,13 +89,16 @@ export class Gateway {
       .add('POST', '/v1/embeddings', completionEndpoint('embeddings'));
     registerAdminRoutes(this.router);
     const { server: s } = runtime.config;
-    this.server = createServer({ keepAliveTimeout: s.keep_alive_timeout_ms, headersTimeout: 30_000 }, (req, res) => this.#onRequest(req, res));
+    this.server = createListener(s.tls, { keepAliveTimeout: s.keep_alive_timeout_ms, headersTimeout: 30_000 }, (req, res) => this.#onRequest(req, res));
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
     const { config } = options.loaded;
     const env = options.env ?? process.env;
     const log = options.log ?? createLogger(config.logging.level);
+    // Unusable TLS files stop the start before anything (database, simulators) is opened.
+    const tlsProblems = config.server.tls ? checkTlsFiles(config.server.tls) : [];
+    if (tlsProblems.length > 0) throw new ConfigError(options.loaded.source, tlsProblems);
     const db = openDatabase(databasePath(config.data_dir));
     const keyring = contentKeyring(config, env);
     const keyStore = new SqliteKeyStore(db);
@@ -140,7 +144,7 @@ export class Gateway {
   get url(): string {
     const address = this.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${listenerScheme(this.server)}://${host}:${address.port}`;
   }
 
   /** Re-reads the config and swaps it in; requests in flight finish on the config they started with. */
@@ -154,7 +158,13 @@ export class Gateway {
       throw err;
     }
     const old = this.#runtime;
-    if (JSON.stringify(loaded.config.server) !== JSON.stringify(old.config.server) || loaded.config.data_dir !== old.config.data_dir) {
+    try {
+      reloadTls(this.server, loaded.config.server.tls);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'reload refused: the TLS files are unusable; still serving the old ones');
+      throw err;
+    }
+    if (JSON.stringify({ ...loaded.config.server, tls: undefined }) !== JSON.stringify({ ...old.config.server, tls: undefined }) || loaded.config.data_dir !== old.config.data_dir) {
       log.warn('server and data_dir settings change only with a restart');
     }
     this.#runtime = await buildRuntime(loaded.config, old);

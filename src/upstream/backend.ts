@@ -1,6 +1,7 @@
 // One backend of one model: where requests go (a pooled HTTP client), how they are shaped (its provider adapter),
 // and the reliability state that guards it (its circuit breaker and bulkhead).
 import { Pool } from 'undici';
+import { upstreamTlsOptions } from '../config/upstream-transport-checks.ts';
 import type { BackendConfig, CircuitBreakerPolicy, Timeouts } from '../config/schema.ts';
 import type { BackendTarget, ProviderAdapter } from '../providers/adapter.ts';
 import { Bulkhead } from '../reliability/bulkhead.ts';
@@ -68,7 +69,8 @@ export class Backend implements Routable, BackendGaugeSource {
       connections: c.max_connections ?? c.max_concurrency,
       pipelining: 1,
       keepAliveTimeout: 60_000,
-      connect: { timeout: spec.timeouts.connect_ms },
+      // Certificates are always verified; a private CA is added with ca_file, never by turning verification off.
+      connect: { timeout: spec.timeouts.connect_ms, ...upstreamTlsOptions(c) },
       headersTimeout: spec.timeouts.first_byte_ms,
       bodyTimeout: spec.timeouts.idle_ms,
     });

@@ -182,7 +182,7 @@ describe('parseConfig: semantic problems', () => {
   });
 
   it('a simulator block on another provider', () => {
-    assert.deepEqual(problems(oneBackend('{ provider: openai, base_url: "http://h/v1", simulator: {} }')), [
+    assert.deepEqual(problems(oneBackend('{ provider: openai, base_url: "https://h/v1", simulator: {} }')), [
       { path: 'models.m.backends[0].simulator', message: 'is only for provider simulator' },
     ]);
   });
@@ -194,7 +194,7 @@ describe('interpolation', () => {
   it('replaces ${VAR} and uses ${VAR:-default} only when unset or empty', () => {
     const backend = (env: NodeJS.ProcessEnv): Config['models'][string]['backends'][number] => parseConfig(KEY, 't', env).models['gpt-4o-mini']!.backends[0]!;
     assert.deepEqual([backend({ OPENAI_KEY: 'sk-1' }).api_key, backend({ OPENAI_KEY: 'sk-1' }).base_url], ['sk-1', 'https://api.openai.com/v1']);
-    assert.equal(backend({ OPENAI_KEY: 'k', BASE: 'http://proxy/v1' }).base_url, 'http://proxy/v1');
+    assert.equal(backend({ OPENAI_KEY: 'k', BASE: 'https://proxy/v1' }).base_url, 'https://proxy/v1');
     assert.equal(backend({ OPENAI_KEY: 'k', BASE: '' }).base_url, 'https://api.openai.com/v1');
   });
 
@@ -252,6 +252,14 @@ describe('validation/compile', () => {
 });
 
 describe('parseConfig: security sections', () => {
+  it('plain http:// upstreams: loopback is fine, another host needs allow_insecure_http', () => {
+    const backend = (url: string, extra = ''): string => `models:\n  m:\n    backends:\n      - { provider: openai, base_url: "${url}"${extra} }\n`;
+    for (const url of ['http://127.0.0.1:9/v1', 'http://localhost/v1', 'http://[::1]:8000/v1', 'https://10.0.0.5/v1']) parseConfig(backend(url), 'x.yaml', {});
+    assert.match(problems(backend('http://10.0.0.5/v1'))[0]!.message, /plain http:\/\/ to a host that is not loopback \(10\.0\.0\.5\).*allow_insecure_http: true/);
+    parseConfig(backend('http://10.0.0.5/v1', ', allow_insecure_http: true'), 'x.yaml', {});
+    assert.deepEqual(problems(backend('https://h/v1', ', ca_file: /nonexistent/ca.pem')), [{ path: 'models.m.backends[0].ca_file', message: 'cannot read /nonexistent/ca.pem (ENOENT)' }]);
+  });
+
   const base = 'models:\n  m:\n    backends:\n      - provider: simulator\n';
   it('a policy name used twice, and a policy naming a model that does not exist', () => {
     const yaml = `${base}policies:\n  - { name: p, models: [m] }\n  - { name: p, models: [nope] }\n`;
