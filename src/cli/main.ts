@@ -17,6 +17,7 @@ Commands:
   audit verify          check the audit log's hash chain; exit 1 naming the first tampered entry
   audit export [--since DATE] [--until DATE]   the audit log as NDJSON, hashes included
   guard check [--policy NAME] [--stage input|output]   JSON lines {"text": …} in, one verdict per line out
+  redteam --model NAME [--url U] [--key K]   attacks and benign prompts through a running gateway, scored per category
   encryption rotate     re-encrypt stored content under the current key
   encryption generate-key
   simulate [--port N]   run the simulated model endpoint on its own (see archway simulate --help)
@@ -32,6 +33,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   keys: async () => (await import('./commands/keys.ts')).keysCommand,
   teams: async () => (await import('./commands/teams.ts')).teamsCommand,
   audit: async () => (await import('./commands/audit.ts')).auditCommand,
+  redteam: async () => (await import('./commands/redteam.ts')).redteamCommand,
   guard: async () => (await import('./commands/guard.ts')).guardCommand,
   encryption: async () => (await import('./commands/encryption.ts')).encryptionCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,

@@ -21,7 +21,7 @@ const SIGNALS: readonly Signal[] = [
     name: 'override_instructions',
     weight: 0.9,
     pattern: re(
-      `\\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|neglect|set aside|stop following|do not follow|don't follow)\\b${W}\\b(?:previous|prior|above|earlier|preceding|all|any|every|your|the|these|those|system|initial|original|old|existing|current|safety|developer)\\b${W}\\b(?:instructions?|prompts?|rules?|directives?|guidelines?|guardrails?|constraints?|polic(?:y|ies)|programming|restrictions?)\\b`,
+      `\\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|neglect|set aside|stop following|do not follow|don't follow)\\b${W}\\b(?:previous|prior|above|earlier|preceding|all|any|every|your|the|these|those|system|initial|original|old|existing|current|safety|developer)\\b${W}\\b(?:instructions?|prompts?|rules?|directives?|guidelines?|guardrails?|constraints?|polic(?:y|ies)|programming|restrictions?|directions|safeguards|filters)\\b`,
     ),
   },
   { name: 'new_instructions', weight: 0.6, pattern: re(`\\b(?:new|updated|real|actual|true|secret|hidden|additional|revised)\\s+(?:system\\s+)?(?:instructions?|directives?|orders?|rules|task)\\s*(?::|-|are\\b|is\\b)`) },
@@ -29,15 +29,36 @@ const SIGNALS: readonly Signal[] = [
     name: 'role_play_unrestricted',
     weight: 0.85,
     pattern: re(
-      `\\b(?:you are now|you're now|from now on|pretend(?: to be| you are| that you)?|act as|acting as|role-?play(?: as)?|imagine (?:you are|you're|being)|simulate|behave (?:as|like)|you will be|become)\\b[^\\n]{0,120}?\\b(?:no|without|free (?:of|from)|unfiltered|uncensored|unrestricted|unbound|unlimited|zero|ignores?|not bound by|doesn't have|does not have|has no|have no)\\b[^\\n]{0,30}?\\b(?:restrictions?|limits?|limitations?|filters?|rules?|guidelines?|censorship|ethics|ethical|morals?|moral|policies|polic(?:y)|boundaries|constraints?|safety)\\b`,
+      `\\b(?:you are now|you're now|you are|you're|from now on|pretend(?: to be| you are| that you)?|act as|acting as|role-?play(?: as)?|imagine (?:you are|you're|being)|simulate|behave (?:as|like)|you will be|become|if you were|suppose you were|let's play)\\b[^\\n]{0,120}?(?:\\b(?:no|without|free (?:of|from)|unfiltered|uncensored|unrestricted|unbound|unlimited|zero|ignores?|not bound by|doesn't have|does not have|has no|have no)\\b[^\\n]{0,30}?\\b(?:restrictions?|limits?|limitations?|filters?|rules?|guidelines?|censorship|ethics|ethical|morals?|moral|policies|polic(?:y)|boundaries|constraints?|safety|programming)\\b|\\b(?:unfiltered|uncensored|unrestricted|jailbroken)\\b|\\bnever (?:refuses?|says? no|declines?)\\b|\\balways compl(?:y|ies)\\b)`,
     ),
   },
-  { name: 'known_jailbreak_persona', weight: 0.9, pattern: re(`\\b(?:DAN|do anything now|STAN|DUDE|AIM|evil ?bot|jailbroken|jailbreak(?:ed)? mode|developer mode|dev mode|god mode|unrestricted mode|opposite mode)\\b`, 'gu') },
+  {
+    name: 'jailbreak_persona_or_mode',
+    weight: 0.9,
+    pattern: re(
+      `\\b(?:you are(?: now)?|you're(?: now)?|you will be|become|act as|play(?:ing)?(?: the role of)?|called|named)\\s+(?:DAN|STAN|DUDE|AIM|Evil ?Bot|FreeGPT|BetterDAN|Mongo Tom)\\b|\\bdo anything now\\b|\\bjailbr(?:oken|eak(?:ed)? mode)\\b|\\b(?:developer|dev|god|jailbreak|unrestricted|opposite|DAN|evil) mode\\b(?:[^.\\n]{0,80}\\b(?:you|your)\\b|[^.\\n]{0,40}\\b(?:unrestricted|uncensored|no (?:censorship|rules|limits|filters|restrictions)))`,
+      'giu',
+    ),
+  },
   {
     name: 'system_prompt_extraction',
     weight: 0.85,
     pattern: re(
       `\\b(?:reveal|show|print|repeat|output|display|tell|give|leak|dump|share|disclose|recite|expose|write out|what (?:is|are|was|were))\\b${W}\\b(?:your|the|its|this (?:assistant|bot|model)'s)\\s+(?:(?:full|entire|exact|complete|original|initial|hidden|secret|system|developer|internal|confidential|pre-?)\\s*)+(?:prompt|instructions?|messages?|rules|directives|configuration|context)\\b`,
+    ),
+  },
+  {
+    name: 'credential_extraction',
+    weight: 0.85,
+    pattern: re(
+      `\\b(?:print|show|reveal|tell|give|list|output|dump|display|share|send|leak|expose|what)\\b${W}\\b(?:api[ _-]?keys?|access keys?|passwords?|credentials|secrets?|tokens?|private keys?|connection strings?|environment variables|env vars|[A-Z_]*_(?:KEY|TOKEN|SECRET))\\b[^.\\n!?]{0,60}?\\b(?:your|you (?:were|are|have|know|'ve)|in (?:this|the) (?:conversation|chat|context)|(?:from|in) (?:your|the) (?:config(?:uration)?|context|instructions|prompt|memory|system)|mentioned|you(?:'ve| have)? seen|stored|configured)`,
+    ),
+  },
+  {
+    name: 'personal_data_harvesting',
+    weight: 0.8,
+    pattern: re(
+      `\\b(?:list|give|dump|export|show|reveal|print|tell|repeat|send|what)\\b${W}\\b(?:e-?mail(?: address)?(?:es|s)?|phone numbers?|home address(?:es)?|addresses|social security numbers?|SSNs?|credit card numbers?|card numbers|passport numbers?|dates? of birth|personal (?:data|information|details)|contact details|salar(?:y|ies)|full names|customer list)\\b[^.\\n!?]{0,80}?\\b(?:of (?:all|the|other|every|previous|each)\\b|all (?:the )?(?:customers|users|employees)|other users|previous user|you(?:'ve| have)? seen|you know|stored|(?:in|from) (?:your|the) (?:memory|context|documents|files|retrieved documents)|mentioned (?:earlier|before|above)|earlier in this|retrieved|to https?://)|\\b(?:dump|export|leak|exfiltrate)\\b${W}\\b(?:all|every)\\b${W}\\b(?:personal|private|customer|user|employee)`,
     ),
   },
   { name: 'repeat_preceding_text', weight: 0.75, pattern: re(`\\b(?:repeat|print|output|copy|echo|recite)\\b${W}\\b(?:words|text|everything|all|content|lines?)\\s+(?:above|before|preceding|prior)\\b`) },
@@ -63,7 +84,7 @@ const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '
 // Every signal needs one of these words (or a marker) to be present: one scan clears most text before the dozen
 // detailed patterns run. Checked again on decoded payloads, which go through the same scan.
 const TRIGGER =
-  /ignor|disregard|forget|overrid|bypass|skip|drop|abandon|discard|neglect|set aside|follow|instruction|directive|order|rules|task|pretend|act(?:ing)? as|role-?play|imagine|simulat|behave|you are now|you're now|from now on|you will be|become|\bDAN\b|do anything now|\bSTAN\b|\bDUDE\b|\bAIM\b|evil ?bot|jailbr|developer mode|dev mode|god mode|unrestricted|opposite mode|reveal|show|print|repeat|output|display|tell|give|leak|dump|share|disclos|recite|expos|write out|what (?:is|are|was|were)|<\||\[\/?INST\]|<<SYS>>|system|note to|reading this|attention|if you are|!\[|send|post|forward|upload|exfiltrat/i;
+  /ignor|disregard|forget|overrid|bypass|skip|drop|abandon|discard|neglect|set aside|follow|instruction|directive|direction|order|rules|task|pretend|copy|echo|refus|compl|hypothetical|suppose|if you were|let's play|you are|you're|key|password|credential|secret|token|connection string|environment|env var|e-?mail|phone|address|social security|ssn|passport|birth|personal|contact|salar|names|customer list|dump|export|list|mode|called|named|play|act(?:ing)? as|role-?play|imagine|simulat|behave|you are now|you're now|from now on|you will be|become|\bDAN\b|do anything now|\bSTAN\b|\bDUDE\b|\bAIM\b|evil ?bot|jailbr|developer mode|dev mode|god mode|unrestricted|opposite mode|reveal|show|print|repeat|output|display|tell|give|leak|dump|share|disclos|recite|expos|write out|what (?:is|are|was|were)|<\||\[\/?INST\]|<<SYS>>|system|note to|reading this|attention|if you are|!\[|send|post|forward|upload|exfiltrat/i;
 
 export interface InjectionResult {
   score: number;

@@ -55,8 +55,14 @@ export function detectIbans(text: string): Hit[] {
   return out;
 }
 
+// "version 2.4.1.1", "build 10.0.19045.3570": dotted numbers after these words are versions, not addresses.
+const VERSION_BEFORE = /\b(?:version|ver\.?|v|build|release|rev\.?)\s*$/i;
+
 export function detectIps(text: string): Hit[] {
-  const out: Hit[] = /\d\.\d/.test(text) ? [...matches(IPV4, text)].map((m) => hit('ip_address', m, 0.9)) : [];
+  const out: Hit[] = [];
+  if (/\d\.\d/.test(text)) {
+    for (const m of matches(IPV4, text)) if (!VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))) out.push(hit('ip_address', m, 0.9));
+  }
   if (/[0-9A-Fa-f]:[0-9A-Fa-f]|::/.test(text)) {
     for (const m of matches(IPV6_CANDIDATE, text)) {
       // A time (12:30:45) or a ratio is not an address: require what only IPv6 has (a hex letter, or "::").
@@ -71,11 +77,11 @@ export function detectSsns(text: string): Hit[] {
   return [...matches(SSN, text)].map((m) => hit('us_ssn', m, 0.85));
 }
 
-/** `defaultCountry`: how to read numbers written without a country code. */
+/** `defaultCountry`: how to read numbers written without a country code (US unless configured). */
 export function detectPhones(text: string, defaultCountry?: CountryCode): Hit[] {
-  if (!/\d{3}/.test(text)) return [];
+  if (!/(?:\d[\s().-]{0,2}){7}/.test(text)) return [];
   const out: Hit[] = [];
-  for (const found of findNumbers(text, { defaultCountry, v2: true })) {
+  for (const found of findNumbers(text, { defaultCountry: defaultCountry ?? 'US', v2: true })) {
     const raw = text.slice(found.startsAt, found.endsAt);
     // Written as a phone number: with a country code, or grouped (spaces, dashes, dots, parentheses). A bare run of
     // digits is an id far more often than a phone number.
