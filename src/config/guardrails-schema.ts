@@ -5,7 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from './schema-helpers.ts';
 
-export const GUARDRAIL_TYPES = ['pii', 'secrets', 'prompt_injection', 'word_list'] as const;
+export const GUARDRAIL_TYPES = ['pii', 'secrets', 'prompt_injection', 'word_list', 'profanity'] as const;
 
 const Name = Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' });
 

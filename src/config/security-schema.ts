@@ -109,6 +109,7 @@ export const PolicySchema = Type.Object(
 export const ContentStorageSchema = Type.Object(
   {
     store: Type.Boolean({ default: false, description: 'keep request and response bodies, encrypted (AES-256-GCM)' }),
+    retention_days: Type.Optional(Type.Integer({ minimum: 1, description: 'stored content older than this is deleted' })),
     key_file: Type.Optional(
       Type.String({ minLength: 1, description: 'keys, one base64 32-byte key per line, the current one first (else ARCHWAY_ENCRYPTION_KEY)' }),
     ),

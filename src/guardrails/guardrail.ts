@@ -6,6 +6,7 @@ import { piiDetector } from './pii/detect-pii.ts';
 import { detectSecrets } from './pii/detect-secrets.ts';
 import { detectInjection } from './injection/detect-injection.ts';
 import { wordListDetector } from './word-list.ts';
+import { detectProfanity } from './profanity.ts';
 
 export type Stage = 'input' | 'output';
 export type Action = 'block' | 'redact' | 'flag';
@@ -45,6 +46,8 @@ function detectorFor(config: GuardrailConfig): Detector {
       return detectSecrets;
     case 'word_list':
       return wordListDetector(config.words ?? []);
+    case 'profanity':
+      return detectProfanity;
     case 'prompt_injection':
       // One finding for the message, scored by all its signals together, with the strongest as its place.
       return (text) => {

@@ -20,6 +20,7 @@ import { Auditor } from '../audit/auditor.ts';
 import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import { OidcIdentities } from '../auth/oidc-identities.ts';
 import { SqliteRequestContentStore } from '../stores/sqlite/request-content-store.ts';
+import { ContentRetention } from '../stores/sqlite/content-retention.ts';
 import { KeyringError, loadKeyring, type Keyring } from '../security/keyring.ts';
 import { ConfigError } from '../config/config-error.ts';
 import type { Config } from '../config/schema.ts';
@@ -74,6 +75,7 @@ export class Gateway {
   #inFlight = 0;
   #draining = false;
   #shutdown: Promise<void> | undefined;
+  #retentionTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: GatewayOptions, runtime: Runtime, services: GatewayServices, db: DatabaseSync) {
     this.#options = options;
@@ -128,8 +130,26 @@ export class Gateway {
       gateway.server.once('error', reject);
       gateway.server.listen(config.server.port, config.server.host, () => resolve());
     });
+    gateway.#startRetention(db);
     log.info({ url: gateway.url, config: options.loaded.source, models: [...runtime.models.keys()] }, 'archway listening');
     return gateway;
+  }
+
+  /** Deletes stored content past `logging.content.retention_days`, at start and every hour (read from the live config). */
+  #startRetention(db: DatabaseSync): void {
+    const retention = new ContentRetention(db);
+    const sweep = (): void => {
+      const days = this.#runtime.config.logging.content.retention_days;
+      if (days === undefined) return;
+      try {
+        const deleted = retention.sweep(days);
+        if (deleted > 0) this.services.log.info({ deleted, days }, 'stored content past its retention deleted');
+      } catch (err) {
+        this.services.log.error({ err }, 'retention sweep failed');
+      }
+    };
+    sweep();
+    this.#retentionTimer = setInterval(sweep, 3_600_000).unref();
   }
 
   /** Requests being served now. */
@@ -193,6 +213,7 @@ export class Gateway {
     this.server.closeAllConnections();
     await closed;
     this.services.keys.stop();
+    clearInterval(this.#retentionTimer);
     await this.services.requestLog.close();
     await retireRuntime(this.#runtime, undefined);
     this.#db.close();

@@ -8,3 +8,9 @@ export function newRequestId(now: number = Date.now()): string {
   return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15)}`;
 }
 
+
+/** The smallest request id of time `ms`: every id made before it sorts lower (ids compare as strings). */
+export function firstRequestIdAt(ms: number): string {
+  const hex = ms.toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}

@@ -109,3 +109,26 @@ describe('the cipher and the keyring', () => {
     await assert.rejects(startGateway('logging:\n  content: { store: true }\nmodels:\n  m:\n    backends:\n      - provider: simulator\n'), /set ARCHWAY_ENCRYPTION_KEY or logging\.content\.key_file/);
   });
 });
+
+describe('retention', () => {
+  test('content older than retention_days is deleted; newer content stays', async () => {
+    const { ContentRetention } = await import('../../src/stores/sqlite/content-retention.ts');
+    const { newRequestId } = await import('../../src/server/request-id.ts');
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(join(gw.dataDir, 'archway.db'));
+    try {
+      const now = Date.now();
+      const insert = db.prepare('INSERT INTO request_content (id, kid, request) VALUES (?, ?, ?)');
+      const old = [newRequestId(now - 31 * 86_400_000), newRequestId(now - 40 * 86_400_000)];
+      const recent = newRequestId(now - 29 * 86_400_000);
+      for (const id of [...old, recent]) insert.run(id, 'k', Buffer.from('x'));
+      const before = (db.prepare('SELECT COUNT(*) AS n FROM request_content').get() as { n: number }).n;
+      assert.equal(new ContentRetention(db).sweep(30, now), 2);
+      const ids = (db.prepare('SELECT id FROM request_content').all() as { id: string }[]).map((r) => r.id);
+      assert.equal(ids.length, before - 2);
+      assert.ok(ids.includes(recent) && ids.includes(requestId) && !ids.includes(old[0]!));
+    } finally {
+      db.close();
+    }
+  });
+});

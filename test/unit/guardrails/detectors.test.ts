@@ -101,3 +101,18 @@ describe('the verdict cache', () => {
     assert.equal(cache.get(huge), undefined, 'texts beyond the size bound are not remembered');
   });
 });
+
+describe('profanity and word lists', () => {
+  test('obfuscated profanity is found; place names and words that contain one are not', async () => {
+    const { detectProfanity } = await import('../../../src/guardrails/profanity.ts');
+    assert.deepEqual(detectProfanity('you are a f4ck1ng idiot').map((f) => f.type), ['profanity']);
+    assert.deepEqual(detectProfanity('Scunthorpe has an assassin-themed museum'), []);
+  });
+
+  test('operator words match whole words, case-insensitively', async () => {
+    const { wordListDetector } = await import('../../../src/guardrails/word-list.ts');
+    const detect = wordListDetector(['project-x', 'Falcon']);
+    assert.deepEqual(detect('About PROJECT-X and falcon.').map((f) => f.text), ['PROJECT-X', 'falcon']);
+    assert.deepEqual(detect('falconry and project-xy'), []);
+  });
+});
