@@ -5,7 +5,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from './schema-helpers.ts';
 
-export const GUARDRAIL_TYPES = ['pii', 'secrets', 'prompt_injection', 'word_list', 'profanity'] as const;
+export const LOCAL_GUARDRAIL_TYPES = ['pii', 'secrets', 'prompt_injection', 'word_list', 'profanity'] as const;
+/** Guardrails that call a service: what only a model can judge. */
+export const REMOTE_GUARDRAIL_TYPES = ['azure_content_safety', 'azure_prompt_shields', 'openai_moderation', 'llm_judge'] as const;
+export const GUARDRAIL_TYPES = [...LOCAL_GUARDRAIL_TYPES, ...REMOTE_GUARDRAIL_TYPES] as const;
 
 const Name = Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' });
 
@@ -18,15 +21,20 @@ export const GuardrailSchema = Type.Object(
     pii_types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'pii: which kinds (default: all)' })),
     default_country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'pii: how to read phone numbers without a country code' })),
     words: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'word_list: words and phrases to find' })),
-    on_error: StringEnum(['fail-closed', 'fail-open'], { default: 'fail-closed', description: 'when the guardrail itself fails' }),
+    on_error: StringEnum(['fail-closed', 'fail-open'], { default: 'fail-closed', description: 'when the guardrail itself fails or times out' }),
+    endpoint: Type.Optional(Type.String({ minLength: 1, description: 'remote guardrails: the service base URL (llm_judge: an OpenAI-compatible /v1 URL)' })),
+    api_key: Type.Optional(Type.String({ description: 'remote guardrails: the service key' })),
+    model: Type.Optional(Type.String({ minLength: 1, description: 'openai_moderation and llm_judge: the model to ask' })),
+    timeout_ms: Type.Integer({ minimum: 1, maximum: 60_000, default: 2_000, description: 'remote guardrails: longest wait for the service' }),
+    severity: Type.Integer({ minimum: 0, maximum: 7, default: 4, description: 'azure_content_safety: the lowest severity that counts' }),
   },
   { additionalProperties: false },
 );
 
 const DEFAULT_DEFINITIONS = {
-  pii: { type: 'pii', action: 'flag', stages: ['input'], threshold: 0.5, on_error: 'fail-closed' },
-  secrets: { type: 'secrets', action: 'redact', stages: ['input', 'output'], threshold: 0.5, on_error: 'fail-closed' },
-  prompt_injection: { type: 'prompt_injection', action: 'block', stages: ['input'], threshold: 0.5, on_error: 'fail-closed' },
+  pii: { type: 'pii', action: 'flag', stages: ['input'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4 },
+  secrets: { type: 'secrets', action: 'redact', stages: ['input', 'output'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4 },
+  prompt_injection: { type: 'prompt_injection', action: 'block', stages: ['input'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4 },
 };
 
 export const GuardrailsSchema = Type.Object(

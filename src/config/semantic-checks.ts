@@ -4,6 +4,7 @@ import { SimulatorSchema, type Config, type SimulatorSettings } from './schema.t
 import type { ConfigProblem } from './config-error.ts';
 import { compile, readablePath } from '../validation/compile.ts';
 import { checkUpstreamTransport } from './upstream-transport-checks.ts';
+import { REMOTE_GUARDRAIL_TYPES } from './guardrails-schema.ts';
 
 const DEFAULT_BASE_URL: Readonly<Record<string, string>> = { anthropic: 'https://api.anthropic.com' };
 
@@ -97,6 +98,9 @@ function guardrailProblems(config: Config): ConfigProblem[] {
   });
   for (const [name, d] of Object.entries(g.definitions)) {
     if (d.type === 'word_list' && (d.words === undefined || d.words.length === 0)) problems.push({ path: `guardrails.definitions.${name}.words`, message: 'a word_list guardrail needs words' });
+    if ((REMOTE_GUARDRAIL_TYPES as readonly string[]).includes(d.type) && d.endpoint === undefined) {
+      problems.push({ path: `guardrails.definitions.${name}.endpoint`, message: `a ${d.type} guardrail needs the service's endpoint URL` });
+    }
   }
   return problems;
 }

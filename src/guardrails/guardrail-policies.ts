@@ -46,6 +46,29 @@ export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, te
   return verdict;
 }
 
+/**
+ * The remote guardrails of the stage, all at once (each within its own timeout). A finding of any of them blocks
+ * unless its action is `flag`: a service judges a whole text, so there is nothing to redact in place.
+ */
+export async function runRemoteGuardrails(guardrails: readonly Guardrail[], stage: Stage, text: string): Promise<Verdict> {
+  const verdict: Verdict = { action: 'pass', findings: [], text, blockedBy: undefined };
+  const remote = guardrails.filter((g) => g.remote && g.stages.has(stage));
+  const outcomes = await Promise.allSettled(remote.map((g) => g.checkRemote(text)));
+  outcomes.forEach((outcome, i) => {
+    const g = remote[i]!;
+    let found: Finding[];
+    if (outcome.status === 'fulfilled') found = outcome.value;
+    else if (g.failOpen) return;
+    else found = [{ guardrail: g.name, type: 'guardrail_error', text: String((outcome.reason as Error)?.message ?? outcome.reason).slice(0, 200), start: 0, end: 0, score: 1 }];
+    if (found.length === 0) return;
+    verdict.findings.push(...found);
+    const action = g.action === 'flag' && found[0]!.type !== 'guardrail_error' ? 'flag' : 'block';
+    if (RANK[action] > RANK[verdict.action]) verdict.action = action;
+    if (action === 'block') verdict.blockedBy ??= g.name;
+  });
+  return verdict;
+}
+
 export class GuardrailPolicies {
   readonly #config: GuardrailsConfig;
   readonly #byPolicy = new Map<string, readonly Guardrail[]>();

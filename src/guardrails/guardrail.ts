@@ -7,6 +7,7 @@ import { detectSecrets } from './pii/detect-secrets.ts';
 import { detectInjection } from './injection/detect-injection.ts';
 import { wordListDetector } from './word-list.ts';
 import { detectProfanity } from './profanity.ts';
+import { remoteCheck, type RemoteCheck } from './remote/remote-check.ts';
 
 export type Stage = 'input' | 'output';
 export type Action = 'block' | 'redact' | 'flag';
@@ -20,6 +21,9 @@ export class Guardrail {
   readonly skipsSystem: boolean;
   readonly #detect: Detector;
   readonly #threshold: number;
+  /** For guardrails that call a service: the call. Local ones have none. */
+  readonly #remote: RemoteCheck | undefined;
+  readonly #timeoutMs: number;
 
   constructor(name: string, config: GuardrailConfig) {
     this.name = name;
@@ -27,8 +31,21 @@ export class Guardrail {
     this.stages = new Set(config.stages);
     this.failOpen = config.on_error === 'fail-open';
     this.#threshold = config.threshold;
-    this.skipsSystem = config.type === 'prompt_injection';
-    this.#detect = detectorFor(config);
+    this.skipsSystem = config.type === 'prompt_injection' || config.type === 'azure_prompt_shields';
+    this.#remote = remoteCheck(config);
+    this.#timeoutMs = config.timeout_ms;
+    this.#detect = this.#remote === undefined ? detectorFor(config) : () => [];
+  }
+
+  get remote(): boolean {
+    return this.#remote !== undefined;
+  }
+
+  /** A remote guardrail's verdict on the text, within its timeout (a late or failing service throws). */
+  async checkRemote(text: string): Promise<Finding[]> {
+    if (this.#remote === undefined) return this.check(text);
+    const hits = await this.#remote(text, AbortSignal.timeout(this.#timeoutMs));
+    return hits.filter((h) => h.score >= this.#threshold).map((h) => ({ guardrail: this.name, ...h }));
   }
 
   check(text: string): Finding[] {
@@ -40,6 +57,11 @@ export class Guardrail {
 
 function detectorFor(config: GuardrailConfig): Detector {
   switch (config.type) {
+    case 'azure_content_safety':
+    case 'azure_prompt_shields':
+    case 'openai_moderation':
+    case 'llm_judge':
+      return () => []; // remote: see checkRemote
     case 'pii':
       return piiDetector({ types: config.pii_types, defaultCountry: config.default_country as CountryCode | undefined });
     case 'secrets':

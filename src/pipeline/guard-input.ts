@@ -3,7 +3,7 @@
 // redaction changes the body sent upstream; flags are reported in `x-archway-guardrails`.
 import { GatewayError } from '../errors.ts';
 import type { Guardrail } from '../guardrails/guardrail.ts';
-import { runGuardrails } from '../guardrails/guardrail-policies.ts';
+import { runGuardrails, runRemoteGuardrails, type Verdict } from '../guardrails/guardrail-policies.ts';
 import type { Finding } from '../guardrails/finding.ts';
 import { VerdictCache } from '../guardrails/verdict-cache.ts';
 import type { Operation } from '../providers/adapter.ts';
@@ -24,35 +24,55 @@ function check(guardrails: readonly Guardrail[], text: string, role: string | un
   let verdict = cache.get(key);
   if (verdict === undefined) cache.set(key, (verdict = runGuardrails(guardrails, 'input', text, role)));
   if (verdict.action === 'pass') return text;
-  if (verdict.action === 'block') {
-    const reasons = verdict.findings.filter((f) => f.guardrail === verdict.blockedBy).map((f) => f.type);
-    throw new GatewayError('guardrail_blocked', `the request was blocked by the guardrail "${verdict.blockedBy}" (${[...new Set(reasons)].join(', ')})`, {
-      bodyCode: `guardrail_blocked:${verdict.blockedBy}`,
-    });
-  }
-  collected.findings.push(...verdict.findings);
-  for (const f of verdict.findings) collected.actions.add(`${f.guardrail}:${f.type}`);
+  if (verdict.action === 'block') throw blockedError('request', verdict);
+  collect(verdict, collected);
   return verdict.text;
 }
 
-export function guardInput(ctx: RequestContext, op: Operation, guardrails: readonly Guardrail[]): void {
+function collect(verdict: Verdict, collected: Collected): void {
+  collected.findings.push(...verdict.findings);
+  for (const f of verdict.findings) collected.actions.add(`${f.guardrail}:${f.type}`);
+}
+
+/** The 400 of a blocking verdict, its code naming the guardrail. */
+export function blockedError(what: 'request' | 'answer', verdict: Verdict): GatewayError {
+  const reasons = [...new Set(verdict.findings.filter((f) => f.guardrail === verdict.blockedBy).map((f) => f.type))];
+  return new GatewayError('guardrail_blocked', `the ${what} was blocked by the guardrail "${verdict.blockedBy}" (${reasons.join(', ')})`, {
+    bodyCode: `guardrail_blocked:${verdict.blockedBy}`,
+  });
+}
+
+/** Local guardrails per text, then the remote ones (if the policy has any) on the caller's texts together. */
+export async function guardInput(ctx: RequestContext, op: Operation, guardrails: readonly Guardrail[]): Promise<void> {
   if (guardrails.length === 0) return;
   const body = ctx.body!;
   const collected: Collected = { findings: [], actions: new Set() };
+  /** What the caller wrote (not the application's system prompt), after redaction: what remote guardrails judge. */
+  const callerTexts: string[] = [];
+  const checked = (text: string, role: string | undefined): string => {
+    const out = check(guardrails, text, role, collected);
+    if (role !== 'system') callerTexts.push(out);
+    return out;
+  };
   if (op === 'chat') {
     for (const message of body.messages as { role?: string; content?: unknown }[]) {
       const content = message.content;
-      if (typeof content === 'string') message.content = check(guardrails, content, message.role, collected);
+      if (typeof content === 'string') message.content = checked(content, message.role);
       else if (Array.isArray(content)) {
         for (const part of content as { type?: string; text?: unknown }[]) {
-          if (part.type === 'text' && typeof part.text === 'string') part.text = check(guardrails, part.text, message.role, collected);
+          if (part.type === 'text' && typeof part.text === 'string') part.text = checked(part.text, message.role);
         }
       }
     }
   } else if (typeof body.input === 'string') {
-    body.input = check(guardrails, body.input, 'user', collected);
+    body.input = checked(body.input, 'user');
   } else if (Array.isArray(body.input)) {
-    body.input = body.input.map((item: unknown) => (typeof item === 'string' ? check(guardrails, item, 'user', collected) : item));
+    body.input = body.input.map((item: unknown) => (typeof item === 'string' ? checked(item, 'user') : item));
+  }
+  if (guardrails.some((g) => g.remote && g.stages.has('input')) && callerTexts.length > 0) {
+    const verdict = await runRemoteGuardrails(guardrails, 'input', callerTexts.join('\n\n'));
+    if (verdict.action === 'block') throw blockedError('request', verdict);
+    if (verdict.action !== 'pass') collect(verdict, collected);
   }
   if (collected.actions.size > 0) ctx.guardrails = [...collected.actions].join(', ');
 }

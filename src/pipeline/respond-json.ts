@@ -21,7 +21,7 @@ export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Op
   ctx.usage = value.usage;
   // Embeddings answers are vectors: nothing for a guardrail to read, and megabytes of digits to read it in.
   const raw = Buffer.isBuffer(value.body) ? value.body : Buffer.from(value.body);
-  const body = op === 'chat' ? guardOutput(ctx, ctx.runtime.guardrails.for(ctx.principal!, route.name), raw) : raw;
+  const body = op === 'chat' ? await guardOutput(ctx, ctx.runtime.guardrails.for(ctx.principal!, route.name), raw) : raw;
   ctx.responseBody = body;
   await sendJson(ctx, 200, body);
 }

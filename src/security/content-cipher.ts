@@ -38,7 +38,7 @@ export function open(keyring: Keyring, kid: string, blob: Uint8Array, aad: strin
   const entry = keyring.get(kid);
   if (entry === undefined) {
     throw new ContentDecryptError(
-      `content of ${aad} was sealed with key ${kid}, which is not in the keyring (current key ${keyring.current.kid}): ` +
+      `content of ${aad} was sealed with key ${kid}, which is not configured (current key ${keyring.current.kid}): ` +
         'add the key with that id after the current one (logging.content.key_file, or ARCHWAY_ENCRYPTION_OLD_KEYS)',
     );
   }

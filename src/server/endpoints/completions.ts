@@ -22,7 +22,7 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     if (typeof body.model === 'string') ctx.model = body.model;
     enforceLimits(op, body, limits);
     const route = ctx.runtime.policies.routeFor(principal, resolveModel(ctx));
-    guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
+    await guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
     if (route.backendsFor[op].length === 0) {
       throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
     }
