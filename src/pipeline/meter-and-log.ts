@@ -2,20 +2,8 @@
 // row is durable; callers that owe the client the end of a successful response wait for it first.
 import type { RequestLogRow } from '../stores/request-log.ts';
 import type { RequestContext } from './context.ts';
-import { contentAad, seal } from '../security/content-cipher.ts';
-import type { Keyring } from '../security/keyring.ts';
-import type { SealedContent } from '../stores/request-log.ts';
+import { sealContent } from '../security/content-cipher.ts';
 import { redactForStorage } from '../guardrails/storage-redactor.ts';
-
-/** Encrypted before it leaves the request: the writer thread and the database only ever see ciphertext. */
-function sealContent(keyring: Keyring, id: string, request: string, response: string | null): SealedContent {
-  const sealedRequest = seal(keyring, request, contentAad(id, 'request'));
-  return {
-    kid: sealedRequest.kid,
-    request: sealedRequest.blob,
-    response: response === null ? null : seal(keyring, response, contentAad(id, 'response')).blob,
-  };
-}
 
 export function meterAndLog(ctx: RequestContext): Promise<void> {
   if (ctx.recorded) return Promise.resolve();
@@ -49,6 +37,7 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
   };
   if (ctx.services.keyring !== undefined && ctx.runtime.config.logging.content.store && ctx.body !== undefined) {
     const response = ctx.responseBody === null ? null : redactForStorage(ctx.responseBody.toString());
+    // Encrypted before it leaves the request: the writer thread and the database only ever see ciphertext.
     row.content = sealContent(ctx.services.keyring, ctx.id, redactForStorage(JSON.stringify(ctx.body)), response);
   }
   if (logRequests) log.info({ request: { ...row, content: undefined } }, 'request');
