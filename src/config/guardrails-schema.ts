@@ -21,6 +21,7 @@ export const GuardrailSchema = Type.Object(
     pii_types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'pii: which kinds (default: all)' })),
     default_country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'pii: how to read phone numbers without a country code' })),
     words: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'word_list: words and phrases to find' })),
+    reversible: Type.Boolean({ default: false, description: 'redact on input: mask for the model, restore the values in the answer' }),
     on_error: StringEnum(['fail-closed', 'fail-open'], { default: 'fail-closed', description: 'when the guardrail itself fails or times out' }),
     endpoint: Type.Optional(Type.String({ minLength: 1, description: 'remote guardrails: the service base URL (llm_judge: an OpenAI-compatible /v1 URL)' })),
     api_key: Type.Optional(Type.String({ description: 'remote guardrails: the service key' })),
@@ -32,9 +33,9 @@ export const GuardrailSchema = Type.Object(
 );
 
 const DEFAULT_DEFINITIONS = {
-  pii: { type: 'pii', action: 'flag', stages: ['input'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4 },
-  secrets: { type: 'secrets', action: 'redact', stages: ['input', 'output'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4 },
-  prompt_injection: { type: 'prompt_injection', action: 'block', stages: ['input'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4 },
+  pii: { type: 'pii', action: 'flag', stages: ['input'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4, reversible: false },
+  secrets: { type: 'secrets', action: 'redact', stages: ['input', 'output'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4, reversible: false },
+  prompt_injection: { type: 'prompt_injection', action: 'block', stages: ['input'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4, reversible: false },
 };
 
 export const GuardrailsSchema = Type.Object(

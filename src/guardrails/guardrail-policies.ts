@@ -6,7 +6,8 @@ import type { GuardrailsConfig } from '../config/guardrails-schema.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Finding } from './finding.ts';
 import { Guardrail, type Action, type Stage } from './guardrail.ts';
-import { redact } from './redact.ts';
+import { placeholder, redact } from './redact.ts';
+import type { RedactionVault } from './vault.ts';
 
 export interface Verdict {
   /** The strongest outcome: block > redact > flag > pass. */
@@ -20,7 +21,8 @@ export interface Verdict {
 
 const RANK: Readonly<Record<Verdict['action'], number>> = { pass: 0, flag: 1, redact: 2, block: 3 };
 
-export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, text: string, role?: string): Verdict {
+/** `vault`: where reversible guardrails keep what they mask (input only). */
+export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, text: string, role?: string, vault?: RedactionVault): Verdict {
   const verdict: Verdict = { action: 'pass', findings: [], text, blockedBy: undefined };
   let toRedact: Finding[] | undefined;
   for (const g of guardrails) {
@@ -42,7 +44,13 @@ export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, te
     if (g.action === 'block') verdict.blockedBy ??= g.name;
     else if (g.action === 'redact') (toRedact ??= []).push(...found);
   }
-  if (toRedact !== undefined) verdict.text = redact(text, toRedact);
+  if (toRedact !== undefined) {
+    const reversible = vault === undefined ? undefined : new Set(guardrails.filter((g) => g.reversible).map((g) => g.name));
+    verdict.text =
+      reversible === undefined || reversible.size === 0
+        ? redact(text, toRedact)
+        : redact(text, toRedact, (f, original) => (reversible.has(f.guardrail) ? vault!.mask(f.type, original) : placeholder(f.type)));
+  }
   return verdict;
 }
 

@@ -17,6 +17,8 @@ export class Guardrail {
   readonly action: Action;
   readonly stages: ReadonlySet<Stage>;
   readonly failOpen: boolean;
+  /** Its redactions are restored in the answer (see vault.ts). */
+  readonly reversible: boolean;
   /** Prompt injection is about the caller's own words and documents, not the application's system prompt. */
   readonly skipsSystem: boolean;
   readonly #detect: Detector;
@@ -30,6 +32,7 @@ export class Guardrail {
     this.action = config.action;
     this.stages = new Set(config.stages);
     this.failOpen = config.on_error === 'fail-open';
+    this.reversible = config.reversible && config.action === 'redact';
     this.#threshold = config.threshold;
     this.skipsSystem = config.type === 'prompt_injection' || config.type === 'azure_prompt_shields';
     this.#remote = remoteCheck(config);

@@ -7,12 +7,13 @@ export function placeholder(type: string): string {
   return `[${type.replace(/^secret:.*/, 'SECRET').toUpperCase()}]`;
 }
 
-export function redact(text: string, findings: readonly Finding[]): string {
+/** `mask`: the placeholder of one finding (a reversible one is numbered and kept, see vault.ts). */
+export function redact(text: string, findings: readonly Finding[], mask: (f: Finding, original: string) => string = (f) => placeholder(f.type)): string {
   if (findings.length === 0) return text;
   let out = '';
   let at = 0;
   for (const f of resolveOverlaps([...findings])) {
-    out += text.slice(at, f.start) + placeholder(f.type);
+    out += text.slice(at, f.start) + mask(f, text.slice(f.start, f.end));
     at = f.end;
   }
   return out + text.slice(at);

@@ -7,6 +7,7 @@ import type { Finding } from './finding.ts';
 import type { Guardrail } from './guardrail.ts';
 import { runGuardrails } from './guardrail-policies.ts';
 import { redact } from './redact.ts';
+import { RedactionVault } from './vault.ts';
 
 /** Longer than any pattern that redaction must see whole (an IBAN with spaces is 42 characters). */
 const HOLD = 48;
@@ -30,12 +31,16 @@ export class StreamOutputGuard {
   #lastData: string | undefined;
   readonly findings: Finding[] = [];
 
-  constructor(guardrails: readonly Guardrail[]) {
+  readonly #vault: RedactionVault | null;
+
+  /** `vault`: values masked in the prompt, restored in the answer as it streams. */
+  constructor(guardrails: readonly Guardrail[], vault: RedactionVault | null = null) {
     this.#guardrails = guardrails.filter((g) => g.stages.has('output'));
+    this.#vault = vault;
   }
 
   get active(): boolean {
-    return this.#guardrails.length > 0;
+    return this.#guardrails.length > 0 || this.#vault !== null;
   }
 
   /** One or more `data: {…}\n\n` frames from the translator. */
@@ -117,16 +122,19 @@ export class StreamOutputGuard {
       return { text: '', blocked: { guardrail: verdict.blockedBy!, types: [...new Set(types)] } };
     }
     let cut = final ? text.length : Math.max(0, text.length - HOLD);
-    // Never release part of a match: one that runs past the cut waits whole.
+    // Never release part of a match: one that runs past the cut waits whole. Nor half a placeholder to restore.
     for (const f of verdict.findings) if (f.start < cut && f.end > cut) cut = f.start;
+    if (this.#vault !== null && !final) {
+      const open = RedactionVault.openPlaceholderAt(text.slice(0, cut));
+      if (open >= 0) cut = open;
+    }
     const released = verdict.findings.filter((f) => f.end <= cut);
     this.findings.push(...released);
     const redactions = released.filter((f) => this.#guardrails.find((g) => g.name === f.guardrail)?.action === 'redact');
     this.#held.set(index, text.slice(cut));
     if (final) this.#held.delete(index);
-    const head = text.slice(0, cut);
-    if (redactions.length === 0) return { text: head };
-    return { text: redact(head, redactions) };
+    const head = redactions.length === 0 ? text.slice(0, cut) : redact(text.slice(0, cut), redactions);
+    return { text: this.#vault === null ? head : this.#vault.restore(head) };
   }
 }
 

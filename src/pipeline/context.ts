@@ -6,6 +6,7 @@ import type { Runtime } from '../upstream/runtime.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GatewayServices } from '../server/services.ts';
 import type { ClientGone } from './client-gone.ts';
+import type { RedactionVault } from '../guardrails/vault.ts';
 
 export interface RequestContext {
   readonly id: string;
@@ -36,6 +37,8 @@ export interface RequestContext {
   usage: Usage | undefined;
   /** What guardrails flagged or redacted, for the `x-archway-guardrails` header; null when nothing. */
   guardrails: string | null;
+  /** Values masked by reversible guardrails, restored in the answer; null when none. */
+  vault: RedactionVault | null;
   /** The body sent to the client on success, for content storage (when the config turns it on). */
   responseBody: Buffer | string | null;
   status: number;

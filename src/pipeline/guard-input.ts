@@ -6,6 +6,7 @@ import type { Guardrail } from '../guardrails/guardrail.ts';
 import { runGuardrails, runRemoteGuardrails, type Verdict } from '../guardrails/guardrail-policies.ts';
 import type { Finding } from '../guardrails/finding.ts';
 import { VerdictCache } from '../guardrails/verdict-cache.ts';
+import { RedactionVault } from '../guardrails/vault.ts';
 import type { Operation } from '../providers/adapter.ts';
 import type { RequestContext } from './context.ts';
 
@@ -16,7 +17,14 @@ interface Collected {
 
 const caches = new WeakMap<readonly Guardrail[], VerdictCache>();
 
-function check(guardrails: readonly Guardrail[], text: string, role: string | undefined, collected: Collected): string {
+function check(guardrails: readonly Guardrail[], text: string, role: string | undefined, collected: Collected, vault: RedactionVault | undefined): string {
+  // Reversible masks are numbered per request: nothing to reuse from another one.
+  if (vault !== undefined) {
+    const verdict = runGuardrails(guardrails, 'input', text, role, vault);
+    if (verdict.action === 'block') throw blockedError('request', verdict);
+    if (verdict.action !== 'pass') collect(verdict, collected);
+    return verdict.text;
+  }
   let cache = caches.get(guardrails);
   if (cache === undefined) caches.set(guardrails, (cache = new VerdictCache()));
   // System messages skip some guardrails, so their verdicts are kept apart.
@@ -47,10 +55,11 @@ export async function guardInput(ctx: RequestContext, op: Operation, guardrails:
   if (guardrails.length === 0) return;
   const body = ctx.body!;
   const collected: Collected = { findings: [], actions: new Set() };
+  const vault = guardrails.some((g) => g.reversible && g.stages.has('input')) ? new RedactionVault() : undefined;
   /** What the caller wrote (not the application's system prompt), after redaction: what remote guardrails judge. */
   const callerTexts: string[] = [];
   const checked = (text: string, role: string | undefined): string => {
-    const out = check(guardrails, text, role, collected);
+    const out = check(guardrails, text, role, collected, vault);
     if (role !== 'system') callerTexts.push(out);
     return out;
   };
@@ -75,4 +84,5 @@ export async function guardInput(ctx: RequestContext, op: Operation, guardrails:
     if (verdict.action !== 'pass') collect(verdict, collected);
   }
   if (collected.actions.size > 0) ctx.guardrails = [...collected.actions].join(', ');
+  if (vault !== undefined && vault.size > 0) ctx.vault = vault;
 }

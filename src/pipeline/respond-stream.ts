@@ -75,7 +75,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   ctx.status = 200;
   // The attempt is still open (it ends with the stream), so its wait so far counts as upstream time in the header.
   res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8', performance.now() - attempt.startedAt), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-  const guard = new StreamOutputGuard(ctx.runtime.guardrails.for(ctx.principal!, route.name));
+  const guard = new StreamOutputGuard(ctx.runtime.guardrails.for(ctx.principal!, route.name), ctx.vault);
   let blocked: StreamGuardResult['blocked'];
   const write = (frames: string): boolean => {
     if (guard.active) {

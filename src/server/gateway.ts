@@ -263,6 +263,7 @@ export class Gateway {
       usage: undefined,
       responseBody: null,
       guardrails: null,
+      vault: null,
       status: 0,
       error: null,
       recorded: false,

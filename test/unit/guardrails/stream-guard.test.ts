@@ -33,7 +33,7 @@ describe('singleChoiceContent', () => {
 });
 
 describe('StreamOutputGuard', () => {
-  const pii = new Guardrail('pii', { type: 'pii', action: 'redact', stages: ['output'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4 });
+  const pii = new Guardrail('pii', { type: 'pii', action: 'redact', stages: ['output'], threshold: 0.5, on_error: 'fail-closed', timeout_ms: 2_000, severity: 4, reversible: false });
 
   test('a card split across frames, in one choice or in two, is released redacted; other text is unchanged', () => {
     for (const index of [0, 1]) {
