@@ -3,11 +3,11 @@
 // `finish_reason: "content_filter"` and an error event, never quietly.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import OpenAI from 'openai';
 import { bearer, post, sseData } from '../helpers/http.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { modelAt, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
 
 const ANSWERS: Record<string, string[]> = {
   card: ['Your card is 4111 11', '11 1111 11', '11, and the rest ', 'of the answer.'],
@@ -24,11 +24,7 @@ function chunk(content: string | null, finish: string | null = null): string {
 }
 
 before(async () => {
-  upstream = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', async () => {
-      const request = JSON.parse(body) as { stream?: boolean; messages: { content: string }[] };
+  upstream = await startScriptedUpstream(async (request, res) => {
       const prompt = request.messages.at(-1)!.content;
       if (request.stream !== true) {
         const content = (ANSWERS[prompt] ?? ANSWERS.clean!).join('');
@@ -44,9 +40,7 @@ before(async () => {
       }
       res.write(chunk(null, 'stop'));
       res.end('data: [DONE]\n\n');
-    });
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   gw = await startGateway(`
 guardrails:
   definitions:
@@ -54,13 +48,7 @@ guardrails:
     banned: { type: word_list, words: [forbidden-word], action: block, stages: [output] }
   policies:
     default: [pii, banned]
-models:
-  m:
-    backends:
-      - provider: openai
-        base_url: http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1
-        api_key: sk-upstream
-`);
+${modelAt(upstream)}`);
 });
 after(async () => {
   await gw.close();

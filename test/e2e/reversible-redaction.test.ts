@@ -2,10 +2,10 @@
 // answer the client reads has the values back, streamed (placeholders split across chunks included) or not.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { bearer, post, sseData } from '../helpers/http.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { modelAt, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
 
 let upstream: Server;
 let gw: TestGateway;
@@ -13,11 +13,7 @@ const prompts: string[] = [];
 
 before(async () => {
   // An echoing model: answers "Noted: <prompt>", streamed in 5-character pieces so placeholders split across chunks.
-  upstream = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const request = JSON.parse(body) as { stream?: boolean; messages: { content: string }[] };
+  upstream = await startScriptedUpstream((request, res) => {
       const prompt = request.messages.at(-1)!.content;
       prompts.push(prompt);
       const answer = `Noted: ${prompt}`;
@@ -32,22 +28,14 @@ before(async () => {
       }
       res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
       res.end('data: [DONE]\n\n');
-    });
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   gw = await startGateway(`
 guardrails:
   definitions:
     pii: { type: pii, action: redact, reversible: true, stages: [input] }
   policies:
     default: [pii]
-models:
-  m:
-    backends:
-      - provider: openai
-        base_url: http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1
-        api_key: sk-upstream
-`);
+${modelAt(upstream)}`);
 });
 after(async () => {
   await gw.close();
