@@ -8,6 +8,7 @@ import { detectInjection } from './injection/detect-injection.ts';
 import { wordListDetector } from './word-list.ts';
 import { detectProfanity } from './profanity.ts';
 import { remoteCheck, type RemoteCheck } from './remote/remote-check.ts';
+import { detectSchemaMismatch, detectSystemPromptEcho, type AnswerContext, type AnswerDetector } from './answer-checks.ts';
 
 export type Stage = 'input' | 'output';
 export type Action = 'block' | 'redact' | 'flag';
@@ -26,6 +27,8 @@ export class Guardrail {
   /** For guardrails that call a service: the call. Local ones have none. */
   readonly #remote: RemoteCheck | undefined;
   readonly #timeoutMs: number;
+  /** For guardrails that judge a whole answer against its request. */
+  readonly #answer: AnswerDetector | undefined;
 
   constructor(name: string, config: GuardrailConfig) {
     this.name = name;
@@ -37,7 +40,18 @@ export class Guardrail {
     this.skipsSystem = config.type === 'prompt_injection' || config.type === 'azure_prompt_shields';
     this.#remote = remoteCheck(config);
     this.#timeoutMs = config.timeout_ms;
+    this.#answer = config.type === 'system_prompt_echo' ? detectSystemPromptEcho : config.type === 'json_schema' ? detectSchemaMismatch : undefined;
     this.#detect = this.#remote === undefined ? detectorFor(config) : () => [];
+  }
+
+  get judgesAnswers(): boolean {
+    return this.#answer !== undefined;
+  }
+
+  /** An answer-level guardrail's verdict on the whole answer text. */
+  checkAnswer(text: string, context: AnswerContext): Finding[] {
+    if (this.#answer === undefined) return [];
+    return this.#answer(text, context).map((h) => ({ guardrail: this.name, ...h }));
   }
 
   get remote(): boolean {
@@ -60,6 +74,9 @@ export class Guardrail {
 
 function detectorFor(config: GuardrailConfig): Detector {
   switch (config.type) {
+    case 'system_prompt_echo':
+    case 'json_schema':
+      return () => []; // answer-level: see checkAnswer
     case 'azure_content_safety':
     case 'azure_prompt_shields':
     case 'openai_moderation':

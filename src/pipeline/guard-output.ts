@@ -4,6 +4,7 @@
 import type { Guardrail } from '../guardrails/guardrail.ts';
 import { runGuardrails, runRemoteGuardrails, type Verdict } from '../guardrails/guardrail-policies.ts';
 import { blockedError } from './guard-input.ts';
+import type { AnswerContext } from '../guardrails/answer-checks.ts';
 import type { RequestContext } from './context.ts';
 
 function report(ctx: RequestContext, verdict: Verdict): void {
@@ -21,6 +22,14 @@ function answerText(body: Buffer): string {
   }
 }
 
+function answerContext(body: Record<string, unknown>): AnswerContext {
+  const messages = Array.isArray(body.messages) ? (body.messages as { role?: unknown; content?: unknown }[]) : [];
+  const system = messages.filter((m) => (m.role === 'system' || m.role === 'developer') && typeof m.content === 'string').map((m) => m.content as string);
+  const format = body.response_format as { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
+  const schema = format?.type === 'json_schema' && typeof format.json_schema?.schema === 'object' && format.json_schema.schema !== null ? format.json_schema.schema : undefined;
+  return { systemPrompt: system.length > 0 ? system.join('\n') : undefined, jsonSchema: schema as object | undefined };
+}
+
 export async function guardOutput(ctx: RequestContext, guardrails: readonly Guardrail[], body: Buffer): Promise<Buffer> {
   if (!guardrails.some((g) => g.stages.has('output'))) return body;
   let out = body;
@@ -29,6 +38,25 @@ export async function guardOutput(ctx: RequestContext, guardrails: readonly Guar
   if (verdict.action !== 'pass') {
     report(ctx, verdict);
     if (verdict.action === 'redact') out = Buffer.from(verdict.text);
+  }
+  const answerLevel = guardrails.filter((g) => g.judgesAnswers && g.stages.has('output'));
+  if (answerLevel.length > 0) {
+    const text = answerText(out);
+    const context = answerContext(ctx.body!);
+    const verdict: Verdict = { action: 'pass', findings: [], text, blockedBy: undefined };
+    for (const g of answerLevel) {
+      const found = g.checkAnswer(text, context);
+      if (found.length === 0) continue;
+      verdict.findings.push(...found);
+      if (g.action === 'flag') verdict.action = verdict.action === 'pass' ? 'flag' : verdict.action;
+      else {
+        // There is nothing to mask in a structure or an echo: anything but flag refuses the answer.
+        verdict.action = 'block';
+        verdict.blockedBy ??= g.name;
+      }
+    }
+    if (verdict.action === 'block') throw blockedError('answer', verdict);
+    if (verdict.action === 'flag') report(ctx, verdict);
   }
   if (guardrails.some((g) => g.remote && g.stages.has('output'))) {
     const text = answerText(out);

@@ -13,7 +13,11 @@ const ANSWERS: Record<string, string[]> = {
   card: ['Your card is 4111 11', '11 1111 11', '11, and the rest ', 'of the answer.'],
   banned: ['This answer says the ', 'forbidden-', 'word and more.'],
   clean: ['Nothing ', 'to see ', 'here.'],
+  echo: ['Sure. My instructions say: you are the billing assistant of Contoso and you never discuss refunds over fifty dollars.'],
+  'json-ok': ['{"name":"Ada","age":36}'],
+  'json-bad': ['{"name":"Ada"}'],
 };
+const SYSTEM = 'You are the billing assistant of Contoso and you never discuss refunds over fifty dollars without a manager.';
 
 let upstream: Server;
 let gw: TestGateway;
@@ -106,5 +110,39 @@ describe('output guardrails on a whole answer', () => {
     const res = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'banned' }] }, bearer(gw.adminKey));
     assert.equal(res.status, 400);
     assert.equal(res.json<{ error: { code: string } }>().error.code, 'guardrail_blocked:banned');
+  });
+});
+
+describe('answer checks: system prompt echo and JSON schema', () => {
+  let checked: TestGateway;
+  before(async () => {
+    checked = await startGateway(`
+guardrails:
+  definitions:
+    echo: { type: system_prompt_echo, action: block, stages: [output] }
+    schema: { type: json_schema, action: block, stages: [output] }
+  policies:
+    default: [echo, schema]
+${modelAt(upstream)}`);
+  });
+  after(() => checked.close());
+
+  const ask = (prompt: string, extra: Record<string, unknown> = {}) =>
+    post(`${checked.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: prompt }], ...extra }, bearer(checked.adminKey));
+  const schema = { response_format: { type: 'json_schema', json_schema: { name: 'person', schema: { type: 'object', required: ['name', 'age'], properties: { name: { type: 'string' }, age: { type: 'integer' } } } } } };
+
+  test('an answer that repeats the system prompt is refused; an ordinary one is not', async () => {
+    const echoed = await ask('echo');
+    assert.equal(echoed.status, 400);
+    assert.equal(echoed.json<{ error: { code: string } }>().error.code, 'guardrail_blocked:echo');
+    assert.equal((await ask('clean')).status, 200);
+  });
+
+  test('an answer that breaks the requested JSON schema is refused; one that matches passes', async () => {
+    assert.equal((await ask('json-ok', schema)).status, 200);
+    const bad = await ask('json-bad', schema);
+    assert.equal(bad.status, 400);
+    assert.match(bad.json<{ error: { message: string } }>().error.message, /guardrail "schema" \(json_schema:mismatch\)/);
+    assert.equal((await ask('json-bad')).status, 200, 'no schema asked, nothing to check');
   });
 });
