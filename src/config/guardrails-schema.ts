@@ -9,7 +9,7 @@ export const LOCAL_GUARDRAIL_TYPES = ['pii', 'secrets', 'prompt_injection', 'wor
 /** Guardrails that judge a whole answer against its request (non-streamed answers). */
 export const ANSWER_GUARDRAIL_TYPES = ['system_prompt_echo', 'json_schema'] as const;
 /** Guardrails that call a service: what only a model can judge. */
-export const REMOTE_GUARDRAIL_TYPES = ['azure_content_safety', 'azure_prompt_shields', 'openai_moderation', 'llm_judge'] as const;
+export const REMOTE_GUARDRAIL_TYPES = ['azure_content_safety', 'azure_prompt_shields', 'openai_moderation', 'llm_judge', 'presidio', 'azure_pii'] as const;
 export const GUARDRAIL_TYPES = [...LOCAL_GUARDRAIL_TYPES, ...ANSWER_GUARDRAIL_TYPES, ...REMOTE_GUARDRAIL_TYPES] as const;
 
 const Name = Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' });

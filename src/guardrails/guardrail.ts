@@ -81,6 +81,8 @@ function detectorFor(config: GuardrailConfig): Detector {
     case 'azure_prompt_shields':
     case 'openai_moderation':
     case 'llm_judge':
+    case 'presidio':
+    case 'azure_pii':
       return () => []; // remote: see checkRemote
     case 'pii':
       return piiDetector({ types: config.pii_types, defaultCountry: config.default_country as CountryCode | undefined });

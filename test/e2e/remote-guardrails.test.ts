@@ -39,6 +39,16 @@ before(async () => {
       const flagged = String(body.input).includes('violent');
       return reply(200, { results: [{ flagged, categories: { violence: flagged, hate: false }, category_scores: { violence: flagged ? 0.97 : 0.01 } }] });
     }
+    if (path === '/presidio/analyze') {
+      const text = String(body.text);
+      const at = text.indexOf('Jane Doe');
+      return reply(200, at < 0 ? [] : [{ entity_type: 'PERSON', start: at, end: at + 8, score: 0.85 }]);
+    }
+    if (path === '/azure/language/:analyze-text') {
+      const text = String((body.analysisInput as { documents: { text: string }[] }).documents[0]!.text);
+      const at = text.indexOf('1 Main Street');
+      return reply(200, { results: { documents: [{ id: '1', entities: at < 0 ? [] : [{ text: '1 Main Street', category: 'Address', offset: at, length: 13, confidenceScore: 0.9 }] }] } });
+    }
     if (path === '/judge/v1/chat/completions') {
       const text = String((body.messages as { content: string }[])[0]?.content);
       if (text.includes('slow')) return void setTimeout(() => reply(200, { choices: [{ message: { content: 'safe' } }] }), 1_000);
@@ -57,16 +67,23 @@ guardrails:
     moderation: { type: openai_moderation, endpoint: ${base}/openai/v1, api_key: sk-mod, action: flag, stages: [input] }
     judge: { type: llm_judge, endpoint: ${base}/judge/v1, model: llama-guard-3, action: block, stages: [input], timeout_ms: 200, on_error: fail-closed }
     lenient_judge: { type: llm_judge, endpoint: ${base}/judge/v1, action: block, stages: [input], timeout_ms: 200, on_error: fail-open }
+    names: { type: presidio, endpoint: ${base}/presidio, action: flag, stages: [input] }
+    addresses: { type: azure_pii, endpoint: ${base}/azure, api_key: az-key, action: block, stages: [input] }
   policies:
     default: [content_safety, shields, moderation, judge]
     lenient: [lenient_judge]
+    people: [names, addresses]
   attach:
     - { policy: lenient, models: [lenient] }
+    - { policy: people, models: [people] }
 models:
   m:
     backends:
       - provider: simulator
   lenient:
+    backends:
+      - provider: simulator
+  people:
     backends:
       - provider: simulator
 `);
@@ -103,5 +120,14 @@ describe('remote guardrails', () => {
     assert.equal(code(await ask('broken please')), 'guardrail_blocked:judge');
     assert.equal((await ask('slow please', 'lenient')).status, 200);
     assert.equal((await ask('broken please', 'lenient')).status, 200);
+  });
+});
+
+describe('PII services', () => {
+  test('a person name from Presidio is flagged with its span; an address from Azure AI Language blocks', async () => {
+    const named = await ask('please greet Jane Doe for me', 'people');
+    assert.equal(named.status, 200, named.text);
+    assert.match(named.headers['x-archway-guardrails'] as string, /names:pii:person/);
+    assert.equal(code(await ask('ship it to 1 Main Street', 'people')), 'guardrail_blocked:addresses');
   });
 });

@@ -7,6 +7,7 @@ import type { Finding } from '../finding.ts';
 import { azureContentSafety, azurePromptShields } from './azure-content-safety.ts';
 import { llmJudge } from './llm-judge.ts';
 import { openaiModeration } from './openai-moderation.ts';
+import { azurePii, presidio } from './pii-services.ts';
 
 export type RemoteHit = Omit<Finding, 'guardrail'>;
 export type RemoteCheck = (text: string, signal: AbortSignal) => Promise<RemoteHit[]>;
@@ -40,6 +41,10 @@ export function remoteCheck(config: GuardrailConfig): RemoteCheck | undefined {
       return openaiModeration(endpoint, config.api_key ?? '', config.model ?? 'omni-moderation-latest');
     case 'llm_judge':
       return llmJudge(endpoint, config.api_key ?? '', config.model ?? 'llama-guard');
+    case 'presidio':
+      return presidio(endpoint);
+    case 'azure_pii':
+      return azurePii(endpoint, config.api_key ?? '');
     default:
       return undefined;
   }
