@@ -8,6 +8,7 @@ import type { Finding } from './finding.ts';
 import { Guardrail, type Action, type Stage } from './guardrail.ts';
 import { placeholder, redact } from './redact.ts';
 import type { RedactionVault } from './vault.ts';
+import type { AnswerContext } from './answer-checks.ts';
 
 export interface Verdict {
   /** The strongest outcome: block > redact > flag > pass. */
@@ -21,9 +22,26 @@ export interface Verdict {
 
 const RANK: Readonly<Record<Verdict['action'], number>> = { pass: 0, flag: 1, redact: 2, block: 3 };
 
+const newVerdict = (text: string): Verdict => ({ action: 'pass', findings: [], text, blockedBy: undefined });
+
+/** A guardrail that failed: under fail-closed, a blocking finding that says why; under fail-open, nothing. */
+function failure(g: Guardrail, err: unknown): Finding[] {
+  if (g.failOpen) return [];
+  return [{ guardrail: g.name, type: 'guardrail_error', text: String((err as Error)?.message ?? err).slice(0, 200), start: 0, end: 0, score: 1 }];
+}
+
+/** Adds one guardrail's findings to the verdict, acting as `action` (a failure always blocks). */
+function record(verdict: Verdict, g: Guardrail, found: readonly Finding[], action: Action): void {
+  if (found.length === 0) return;
+  if (found[0]!.type === 'guardrail_error') action = 'block';
+  verdict.findings.push(...found);
+  if (RANK[action] > RANK[verdict.action]) verdict.action = action;
+  if (action === 'block') verdict.blockedBy ??= g.name;
+}
+
 /** `vault`: where reversible guardrails keep what they mask (input only). */
 export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, text: string, role?: string, vault?: RedactionVault): Verdict {
-  const verdict: Verdict = { action: 'pass', findings: [], text, blockedBy: undefined };
+  const verdict = newVerdict(text);
   let toRedact: Finding[] | undefined;
   for (const g of guardrails) {
     if (!g.stages.has(stage) || (role === 'system' && g.skipsSystem)) continue;
@@ -31,18 +49,10 @@ export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, te
     try {
       found = g.check(text);
     } catch (err) {
-      if (g.failOpen) continue;
-      found = [{ guardrail: g.name, type: 'guardrail_error', text: String(err).slice(0, 200), start: 0, end: 0, score: 1 }];
-      verdict.findings.push(...found);
-      verdict.action = 'block';
-      verdict.blockedBy ??= g.name;
-      continue;
+      found = failure(g, err);
     }
-    if (found.length === 0) continue;
-    verdict.findings.push(...found);
-    if (RANK[g.action] > RANK[verdict.action]) verdict.action = g.action;
-    if (g.action === 'block') verdict.blockedBy ??= g.name;
-    else if (g.action === 'redact') (toRedact ??= []).push(...found);
+    record(verdict, g, found, g.action);
+    if (g.action === 'redact' && found.length > 0 && found[0]!.type !== 'guardrail_error') (toRedact ??= []).push(...found);
   }
   if (toRedact !== undefined) {
     const reversible = vault === undefined ? undefined : new Set(guardrails.filter((g) => g.reversible).map((g) => g.name));
@@ -54,26 +64,28 @@ export function runGuardrails(guardrails: readonly Guardrail[], stage: Stage, te
   return verdict;
 }
 
-/**
- * The remote guardrails of the stage, all at once (each within its own timeout). A finding of any of them blocks
- * unless its action is `flag`: a service judges a whole text, so there is nothing to redact in place.
- */
+// Remote and answer-level guardrails judge a whole text: there is nothing to mask in place, so any action but
+// `flag` refuses it.
+const wholeTextAction = (g: Guardrail): Action => (g.action === 'flag' ? 'flag' : 'block');
+
+/** The remote guardrails of the stage, all at once (each within its own timeout). */
 export async function runRemoteGuardrails(guardrails: readonly Guardrail[], stage: Stage, text: string): Promise<Verdict> {
-  const verdict: Verdict = { action: 'pass', findings: [], text, blockedBy: undefined };
+  const verdict = newVerdict(text);
   const remote = guardrails.filter((g) => g.remote && g.stages.has(stage));
   const outcomes = await Promise.allSettled(remote.map((g) => g.checkRemote(text)));
   outcomes.forEach((outcome, i) => {
     const g = remote[i]!;
-    let found: Finding[];
-    if (outcome.status === 'fulfilled') found = outcome.value;
-    else if (g.failOpen) return;
-    else found = [{ guardrail: g.name, type: 'guardrail_error', text: String((outcome.reason as Error)?.message ?? outcome.reason).slice(0, 200), start: 0, end: 0, score: 1 }];
-    if (found.length === 0) return;
-    verdict.findings.push(...found);
-    const action = g.action === 'flag' && found[0]!.type !== 'guardrail_error' ? 'flag' : 'block';
-    if (RANK[action] > RANK[verdict.action]) verdict.action = action;
-    if (action === 'block') verdict.blockedBy ??= g.name;
+    record(verdict, g, outcome.status === 'fulfilled' ? outcome.value : failure(g, outcome.reason), wholeTextAction(g));
   });
+  return verdict;
+}
+
+/** The answer-level guardrails (system-prompt echo, JSON schema) on a whole answer. */
+export function runAnswerGuardrails(guardrails: readonly Guardrail[], text: string, context: AnswerContext): Verdict {
+  const verdict = newVerdict(text);
+  for (const g of guardrails) {
+    if (g.judgesAnswers && g.stages.has('output')) record(verdict, g, g.checkAnswer(text, context), wholeTextAction(g));
+  }
   return verdict;
 }
 

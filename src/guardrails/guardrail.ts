@@ -41,7 +41,7 @@ export class Guardrail {
     this.#remote = remoteCheck(config);
     this.#timeoutMs = config.timeout_ms;
     this.#answer = config.type === 'system_prompt_echo' ? detectSystemPromptEcho : config.type === 'json_schema' ? detectSchemaMismatch : undefined;
-    this.#detect = this.#remote === undefined ? detectorFor(config) : () => [];
+    this.#detect = detectorFor(config);
   }
 
   get judgesAnswers(): boolean {
@@ -74,16 +74,16 @@ export class Guardrail {
 
 function detectorFor(config: GuardrailConfig): Detector {
   switch (config.type) {
+    // Judged elsewhere: answer-level ones by checkAnswer, remote ones by checkRemote.
     case 'system_prompt_echo':
     case 'json_schema':
-      return () => []; // answer-level: see checkAnswer
     case 'azure_content_safety':
     case 'azure_prompt_shields':
     case 'openai_moderation':
     case 'llm_judge':
     case 'presidio':
     case 'azure_pii':
-      return () => []; // remote: see checkRemote
+      return () => [];
     case 'pii':
       return piiDetector({ types: config.pii_types, defaultCountry: config.default_country as CountryCode | undefined });
     case 'secrets':

@@ -3,8 +3,13 @@
 import type { Finding } from './finding.ts';
 import { resolveOverlaps } from './pii/detect-pii.ts';
 
+/** The kind a placeholder names: EMAIL, CREDIT_CARD…; every credential is just SECRET (its kind says too much). */
+export function placeholderKind(type: string): string {
+  return type.replace(/^secret:.*/, 'SECRET').toUpperCase();
+}
+
 export function placeholder(type: string): string {
-  return `[${type.replace(/^secret:.*/, 'SECRET').toUpperCase()}]`;
+  return `[${placeholderKind(type)}]`;
 }
 
 /** `mask`: the placeholder of one finding (a reversible one is numbered and kept, see vault.ts). */

@@ -1,6 +1,8 @@
 // Reversible redaction: what a `reversible` guardrail masks in a prompt is kept here, for this request only, under a
 // numbered placeholder ([EMAIL_1], [PHONE_2]…). The model never sees the values; the answer gets them back, so the
 // user still reads a useful reply. Nothing here outlives the request or is ever stored.
+import { placeholderKind } from './redact.ts';
+
 const PLACEHOLDER = /\[[A-Z][A-Z_]*_\d+\]/g;
 
 export class RedactionVault {
@@ -15,7 +17,7 @@ export class RedactionVault {
   mask(kind: string, original: string): string {
     const known = this.#byOriginal.get(original);
     if (known !== undefined) return known;
-    const placeholder = `[${kind.replace(/^secret:.*/, 'SECRET').toUpperCase()}_${this.#byPlaceholder.size + 1}]`;
+    const placeholder = `[${placeholderKind(kind)}_${this.#byPlaceholder.size + 1}]`;
     this.#byOriginal.set(original, placeholder);
     this.#byPlaceholder.set(placeholder, original);
     return placeholder;

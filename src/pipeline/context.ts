@@ -35,8 +35,8 @@ export interface RequestContext {
   upstreamMs: number;
   ttftMs: number | null;
   usage: Usage | undefined;
-  /** What guardrails flagged or redacted, for the `x-archway-guardrails` header; null when nothing. */
-  guardrails: string | null;
+  /** What guardrails flagged or redacted (`guardrail:type`), for the `x-archway-guardrails` header; null when nothing. */
+  guardrails: Set<string> | null;
   /** Values masked by reversible guardrails, restored in the answer; null when none. */
   vault: RedactionVault | null;
   /** The body sent to the client on success, for content storage (when the config turns it on). */

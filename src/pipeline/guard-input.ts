@@ -4,42 +4,31 @@
 import { GatewayError } from '../errors.ts';
 import type { Guardrail } from '../guardrails/guardrail.ts';
 import { runGuardrails, runRemoteGuardrails, type Verdict } from '../guardrails/guardrail-policies.ts';
-import type { Finding } from '../guardrails/finding.ts';
 import { VerdictCache } from '../guardrails/verdict-cache.ts';
 import { RedactionVault } from '../guardrails/vault.ts';
 import type { Operation } from '../providers/adapter.ts';
 import type { RequestContext } from './context.ts';
 
-interface Collected {
-  findings: Finding[];
-  actions: Set<string>;
-}
-
 const caches = new WeakMap<readonly Guardrail[], VerdictCache>();
 
-function check(guardrails: readonly Guardrail[], text: string, role: string | undefined, collected: Collected, vault: RedactionVault | undefined): string {
+function verdictOn(guardrails: readonly Guardrail[], text: string, role: string | undefined, vault: RedactionVault | undefined): Verdict {
   // Reversible masks are numbered per request: nothing to reuse from another one.
-  if (vault !== undefined) {
-    const verdict = runGuardrails(guardrails, 'input', text, role, vault);
-    if (verdict.action === 'block') throw blockedError('request', verdict);
-    if (verdict.action !== 'pass') collect(verdict, collected);
-    return verdict.text;
-  }
+  if (vault !== undefined) return runGuardrails(guardrails, 'input', text, role, vault);
   let cache = caches.get(guardrails);
   if (cache === undefined) caches.set(guardrails, (cache = new VerdictCache()));
   // System messages skip some guardrails, so their verdicts are kept apart.
   const key = role === 'system' ? `\u0001${text}` : text;
   let verdict = cache.get(key);
   if (verdict === undefined) cache.set(key, (verdict = runGuardrails(guardrails, 'input', text, role)));
-  if (verdict.action === 'pass') return text;
-  if (verdict.action === 'block') throw blockedError('request', verdict);
-  collect(verdict, collected);
-  return verdict.text;
+  return verdict;
 }
 
-function collect(verdict: Verdict, collected: Collected): void {
-  collected.findings.push(...verdict.findings);
-  for (const f of verdict.findings) collected.actions.add(`${f.guardrail}:${f.type}`);
+/** Applies a verdict to the request: a block throws the 400, anything found is reported in `x-archway-guardrails`. */
+export function applyVerdict(ctx: RequestContext, what: 'request' | 'answer', verdict: Verdict): void {
+  if (verdict.action === 'pass') return;
+  if (verdict.action === 'block') throw blockedError(what, verdict);
+  ctx.guardrails ??= new Set();
+  for (const f of verdict.findings) ctx.guardrails.add(`${f.guardrail}:${f.type}`);
 }
 
 /** The 400 of a blocking verdict, its code naming the guardrail. */
@@ -54,14 +43,14 @@ export function blockedError(what: 'request' | 'answer', verdict: Verdict): Gate
 export async function guardInput(ctx: RequestContext, op: Operation, guardrails: readonly Guardrail[]): Promise<void> {
   if (guardrails.length === 0) return;
   const body = ctx.body!;
-  const collected: Collected = { findings: [], actions: new Set() };
   const vault = guardrails.some((g) => g.reversible && g.stages.has('input')) ? new RedactionVault() : undefined;
   /** What the caller wrote (not the application's system prompt), after redaction: what remote guardrails judge. */
   const callerTexts: string[] = [];
   const checked = (text: string, role: string | undefined): string => {
-    const out = check(guardrails, text, role, collected, vault);
-    if (role !== 'system') callerTexts.push(out);
-    return out;
+    const verdict = verdictOn(guardrails, text, role, vault);
+    applyVerdict(ctx, 'request', verdict);
+    if (role !== 'system') callerTexts.push(verdict.text);
+    return verdict.text;
   };
   if (op === 'chat') {
     for (const message of body.messages as { role?: string; content?: unknown }[]) {
@@ -79,10 +68,7 @@ export async function guardInput(ctx: RequestContext, op: Operation, guardrails:
     body.input = body.input.map((item: unknown) => (typeof item === 'string' ? checked(item, 'user') : item));
   }
   if (guardrails.some((g) => g.remote && g.stages.has('input')) && callerTexts.length > 0) {
-    const verdict = await runRemoteGuardrails(guardrails, 'input', callerTexts.join('\n\n'));
-    if (verdict.action === 'block') throw blockedError('request', verdict);
-    if (verdict.action !== 'pass') collect(verdict, collected);
+    applyVerdict(ctx, 'request', await runRemoteGuardrails(guardrails, 'input', callerTexts.join('\n\n')));
   }
-  if (collected.actions.size > 0) ctx.guardrails = [...collected.actions].join(', ');
   if (vault !== undefined && vault.size > 0) ctx.vault = vault;
 }
