@@ -21,7 +21,6 @@ export class OidcIdentities implements IdentityProvider {
   readonly #verifier: JwtVerifier;
   readonly #keys: KeyIndex;
   readonly #cache = new Map<string, { principal: Principal; expiresAt: number; version: number }>();
-  #version = 0;
 
   constructor(config: OidcConfig, keys: KeyIndex) {
     this.#verifier = new JwtVerifier(config);

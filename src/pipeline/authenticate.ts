@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { requirePermission, type Permission } from '../auth/permissions.ts';
+import { requirePermission, type Permission, type Scope } from '../auth/permissions.ts';
 import type { RequestContext } from './context.ts';
 
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -69,6 +69,12 @@ export async function authenticate(ctx: RequestContext, permission?: Permission)
   // A refusal (403) is audited where every 403 is: in the server's error handling.
   if (permission !== undefined) requirePermission(principal, permission);
   return principal;
+}
+
+/** The caller and the scope its role has for `permission` (over everything, its team, or what it owns), or a 403. */
+export async function authorize(ctx: RequestContext, permission: Permission): Promise<{ principal: Principal; scope: Scope }> {
+  const principal = await authenticate(ctx);
+  return { principal, scope: requirePermission(principal, permission) };
 }
 
 /** A failed authentication: audited, counted, and answered late (or refused outright once the address is blocked). */

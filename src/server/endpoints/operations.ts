@@ -1,19 +1,13 @@
 // The operational endpoints. /livez and /readyz answer anonymously with a status only (for load balancers and
 // orchestrators); with an admin or operator key /readyz also shows every backend's circuit and bulkhead. /metrics is
 // Prometheus text and needs such a key.
-import { GatewayError } from '../../errors.ts';
 import { authenticate, presentedKey } from '../../pipeline/authenticate.ts';
 import type { RequestContext } from '../../pipeline/context.ts';
-import type { Permission } from '../../auth/permissions.ts';
 import { sendJson } from '../respond.ts';
 
 export interface Readiness {
   /** False while draining for shutdown: orchestrators stop sending new traffic. */
   ready(): boolean;
-}
-
-function requireOperator(ctx: RequestContext, permission: Permission): Promise<unknown> {
-  return authenticate(ctx, permission);
 }
 
 export async function livez(ctx: RequestContext): Promise<void> {
@@ -30,7 +24,7 @@ export function readyz(readiness: Readiness): (ctx: RequestContext) => Promise<v
       await sendJson(ctx, status, JSON.stringify({ status: ready ? 'ready' : 'draining' }), undefined, false);
       return;
     }
-    await requireOperator(ctx, 'health');
+    await authenticate(ctx, 'health');
     const models = [...ctx.runtime.models.values()].map((m) => ({
       model: m.name,
       routing: m.strategy,
@@ -56,7 +50,7 @@ export function readyz(readiness: Readiness): (ctx: RequestContext) => Promise<v
 }
 
 export async function metrics(ctx: RequestContext): Promise<void> {
-  await requireOperator(ctx, 'metrics');
+  await authenticate(ctx, 'metrics');
   const registry = ctx.services.metrics.registry;
   const text = await registry.metrics();
   await sendJson(ctx, 200, text, { 'content-type': registry.contentType }, false);

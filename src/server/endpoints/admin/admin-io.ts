@@ -1,18 +1,13 @@
 // Reading and answering admin API requests: small JSON bodies checked strictly against their schema (an unknown
 // field is an error, not ignored), query parameters, and JSON answers. Admin requests are not in the request log:
 // what they change is in the audit log.
-import type { TSchema } from '@sinclair/typebox';
 import { GatewayError } from '../../../errors.ts';
 import { parseJsonBody } from '../../../pipeline/parse-body.ts';
 import type { RequestContext } from '../../../pipeline/context.ts';
-import { compile, type Validator } from '../../../validation/compile.ts';
+import type { Validator } from '../../../validation/compile.ts';
 import { sendJson } from '../../respond.ts';
 
 const MAX_ADMIN_BODY = 64 * 1024;
-
-export function bodyValidator<T>(schema: TSchema): Validator<T> {
-  return compile<T>(schema);
-}
 
 export async function readBody<T>(ctx: RequestContext, validate: Validator<T>): Promise<T> {
   const body = await parseJsonBody(ctx.req, MAX_ADMIN_BODY, 'the admin API limit');

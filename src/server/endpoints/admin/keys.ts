@@ -2,14 +2,15 @@
 // their team for team-admins, their own keys for developers), never granting more than the caller has.
 import { Type } from '@sinclair/typebox';
 import { GatewayError } from '../../../errors.ts';
-import { authenticate } from '../../../pipeline/authenticate.ts';
+import { authorize } from '../../../pipeline/authenticate.ts';
 import type { RequestContext } from '../../../pipeline/context.ts';
-import { GRANTABLE_ROLES, inScope, scopeOf, type Scope } from '../../../auth/permissions.ts';
+import { GRANTABLE_ROLES, inScope, type Scope } from '../../../auth/permissions.ts';
 import type { Principal } from '../../../auth/principal.ts';
 import { ApiLimitsSchema, AttributesSchema, RoleName, type ApiLimits, type Attributes, type Role } from '../../../config/security-schema.ts';
 import type { ApiKeyRecord } from '../../../stores/key-store.ts';
 import { parseDuration } from '../../../cli/duration.ts';
-import { bodyValidator, notFound, readBody, reply } from './admin-io.ts';
+import { notFound, readBody, reply } from './admin-io.ts';
+import { compile } from '../../../validation/compile.ts';
 
 const CreateKey = Type.Object(
   {
@@ -32,10 +33,10 @@ interface CreateKeyBody {
   attributes?: Attributes;
   limits?: Partial<ApiLimits>;
 }
-const validateCreate = bodyValidator<CreateKeyBody>(CreateKey);
+const validateCreate = compile<CreateKeyBody>(CreateKey);
 
 const RotateKey = Type.Object({ grace: Type.Optional(Type.String({ pattern: '^\\d+\\s*[smhdw]$' })) }, { additionalProperties: false });
-const validateRotate = bodyValidator<{ grace?: string }>(RotateKey);
+const validateRotate = compile<{ grace?: string }>(RotateKey);
 
 /** What a listing shows of a key: never its hash. */
 export function publicKey(record: ApiKeyRecord): Record<string, unknown> {
@@ -56,15 +57,9 @@ export function publicKey(record: ApiKeyRecord): Record<string, unknown> {
 }
 
 export async function listKeys(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'keys:read');
-  const scope = scopeFor(principal, 'keys:read');
+  const { principal, scope } = await authorize(ctx, 'keys:read');
   const keys = (await ctx.services.keyStore.list()).filter((k) => inScope(principal, scope, k));
   await reply(ctx, 200, { object: 'list', data: keys.map(publicKey) });
-}
-
-function scopeFor(principal: Principal, permission: 'keys:read' | 'keys:write'): Scope {
-  // authenticate() has checked that the role has the permission; the grant table gives its scope.
-  return scopeOf(principal, permission)!;
 }
 
 async function resolveTeam(ctx: RequestContext, principal: Principal, scope: Scope, requested: string | undefined): Promise<string | null> {
@@ -82,8 +77,7 @@ async function resolveTeam(ctx: RequestContext, principal: Principal, scope: Sco
 }
 
 export async function createKey(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'keys:write');
-  const scope = scopeFor(principal, 'keys:write');
+  const { principal, scope } = await authorize(ctx, 'keys:write');
   const body = await readBody(ctx, validateCreate);
   const role = body.role ?? 'app';
   if (!GRANTABLE_ROLES[principal.role].includes(role)) {
@@ -112,16 +106,15 @@ export async function createKey(ctx: RequestContext): Promise<void> {
   await reply(ctx, 201, { ...publicKey(record), key: secret });
 }
 
-async function keyInScope(ctx: RequestContext, principal: Principal, id: string): Promise<ApiKeyRecord> {
-  const scope = scopeFor(principal, 'keys:write');
+async function keyInScope(ctx: RequestContext, principal: Principal, scope: Scope, id: string): Promise<ApiKeyRecord> {
   const record = (await ctx.services.keyStore.list()).find((k) => k.id === id && k.revokedAt === null);
   if (record === undefined || !inScope(principal, scope, record)) throw notFound(`key ${id}`);
   return record;
 }
 
 export async function revokeKey(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'keys:write');
-  const record = await keyInScope(ctx, principal, ctx.params.id!);
+  const { principal, scope } = await authorize(ctx, 'keys:write');
+  const record = await keyInScope(ctx, principal, scope, ctx.params.id!);
   await ctx.services.keyStore.revoke(record.id);
   await ctx.services.keys.refresh();
   await ctx.services.audit.act(ctx, 'key.revoke', record.id, { name: record.name });
@@ -129,8 +122,8 @@ export async function revokeKey(ctx: RequestContext): Promise<void> {
 }
 
 export async function rotateKey(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'keys:write');
-  const record = await keyInScope(ctx, principal, ctx.params.id!);
+  const { principal, scope } = await authorize(ctx, 'keys:write');
+  const record = await keyInScope(ctx, principal, scope, ctx.params.id!);
   const body = await readBody(ctx, validateRotate);
   const graceMs = parseDuration(body.grace ?? '24h');
   const rotated = await ctx.services.keyStore.rotate(record.id, graceMs);

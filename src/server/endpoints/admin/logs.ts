@@ -1,7 +1,7 @@
 // /admin/logs: the request log, within the caller's scope (all teams for admins and operators, their own team for
 // team-admins and developers). Stored content (prompts and answers, when the config keeps them) is shown only to
 // roles allowed to read it, and every such read is audited.
-import { authenticate } from '../../../pipeline/authenticate.ts';
+import { authorize } from '../../../pipeline/authenticate.ts';
 import type { RequestContext } from '../../../pipeline/context.ts';
 import { inScope, scopeOf } from '../../../auth/permissions.ts';
 import type { RequestLogRow } from '../../../stores/request-log.ts';
@@ -10,8 +10,7 @@ import { intParam, notFound, query, reply, timeParam } from './admin-io.ts';
 const NO_TEAM = '\u0000none'; // matches no row: a team-scoped caller without a team sees nothing
 
 export async function listLogs(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'logs:read');
-  const scope = scopeOf(principal, 'logs:read')!;
+  const { principal, scope } = await authorize(ctx, 'logs:read');
   const params = query(ctx);
   const rows = await ctx.services.requestLogs.query({
     teamId: scope === 'all' ? (params.get('team') ?? undefined) : (principal.teamId ?? NO_TEAM),
@@ -25,8 +24,7 @@ export async function listLogs(ctx: RequestContext): Promise<void> {
 }
 
 export async function getLog(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'logs:read');
-  const scope = scopeOf(principal, 'logs:read')!;
+  const { principal, scope } = await authorize(ctx, 'logs:read');
   const row: RequestLogRow | undefined = await ctx.services.requestLogs.get(ctx.params.id!);
   if (row === undefined || !inScope(principal, scope, { teamId: row.teamId })) throw notFound(`request ${ctx.params.id}`);
   const contentScope = scopeOf(principal, 'logs:content');

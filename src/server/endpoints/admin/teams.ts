@@ -1,14 +1,15 @@
 // /admin/teams and /admin/users: the organisation's teams (tenants) and the identity-provider users in them.
 import { Type } from '@sinclair/typebox';
 import { GatewayError } from '../../../errors.ts';
-import { authenticate } from '../../../pipeline/authenticate.ts';
+import { authenticate, authorize } from '../../../pipeline/authenticate.ts';
 import type { RequestContext } from '../../../pipeline/context.ts';
-import { GRANTABLE_ROLES, inScope, scopeOf } from '../../../auth/permissions.ts';
+import { GRANTABLE_ROLES, inScope } from '../../../auth/permissions.ts';
 import { ApiLimitsSchema, AttributesSchema, RoleName, type ApiLimits, type Attributes, type Role } from '../../../config/security-schema.ts';
 import { DuplicateNameError, type TeamRecord, type UserRecord } from '../../../stores/directory-store.ts';
-import { bodyValidator, notFound, readBody, reply } from './admin-io.ts';
+import { notFound, readBody, reply } from './admin-io.ts';
+import { compile } from '../../../validation/compile.ts';
 
-const validateTeam = bodyValidator<{ name: string; attributes?: Attributes; limits?: Partial<ApiLimits> }>(
+const validateTeam = compile<{ name: string; attributes?: Attributes; limits?: Partial<ApiLimits> }>(
   Type.Object(
     {
       name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
@@ -19,7 +20,7 @@ const validateTeam = bodyValidator<{ name: string; attributes?: Attributes; limi
   ),
 );
 
-const validateUser = bodyValidator<{ subject: string; name?: string; role: Role; team?: string; attributes?: Attributes }>(
+const validateUser = compile<{ subject: string; name?: string; role: Role; team?: string; attributes?: Attributes }>(
   Type.Object(
     {
       subject: Type.String({ minLength: 1, maxLength: 300 }),
@@ -57,8 +58,7 @@ function conflict(err: unknown): never {
 }
 
 export async function listTeams(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'teams:read');
-  const scope = scopeOf(principal, 'teams:read')!;
+  const { principal, scope } = await authorize(ctx, 'teams:read');
   const teams = (await ctx.services.directory.listTeams()).filter((t) => inScope(principal, scope, { teamId: t.id }));
   await reply(ctx, 200, { object: 'list', data: teams.map(publicTeam) });
 }
@@ -73,15 +73,13 @@ export async function createTeam(ctx: RequestContext): Promise<void> {
 }
 
 export async function listUsers(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'users:read');
-  const scope = scopeOf(principal, 'users:read')!;
+  const { principal, scope } = await authorize(ctx, 'users:read');
   const users = (await ctx.services.directory.listUsers()).filter((u) => inScope(principal, scope, { teamId: u.teamId }));
   await reply(ctx, 200, { object: 'list', data: users.map(publicUser) });
 }
 
 export async function createUser(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'users:write');
-  const scope = scopeOf(principal, 'users:write')!;
+  const { principal, scope } = await authorize(ctx, 'users:write');
   const body = await readBody(ctx, validateUser);
   if (!GRANTABLE_ROLES[principal.role].includes(body.role)) {
     throw new GatewayError('permission_denied', `a ${principal.role} may not give the role "${body.role}"`, { param: 'role' });
@@ -107,8 +105,7 @@ export async function createUser(ctx: RequestContext): Promise<void> {
 }
 
 export async function disableUser(ctx: RequestContext): Promise<void> {
-  const principal = await authenticate(ctx, 'users:write');
-  const scope = scopeOf(principal, 'users:write')!;
+  const { principal, scope } = await authorize(ctx, 'users:write');
   const user = await ctx.services.directory.user(ctx.params.id!);
   if (user === undefined || user.disabledAt !== null || !inScope(principal, scope, { teamId: user.teamId })) throw notFound(`user ${ctx.params.id}`);
   await ctx.services.directory.disableUser(user.id);
