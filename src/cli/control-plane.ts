@@ -31,6 +31,16 @@ export async function openControlPlane(configFlag: string | undefined): Promise<
   };
 }
 
+/** Runs `use` on the control plane of the configured data directory, and closes it whatever happens. */
+export async function withControlPlane<T>(configFlag: string | undefined, use: (cp: ControlPlane) => Promise<T>): Promise<T> {
+  const cp = await openControlPlane(configFlag);
+  try {
+    return await use(cp);
+  } finally {
+    cp.close();
+  }
+}
+
 function safeUser(): string {
   try {
     return userInfo().username;

@@ -2,11 +2,10 @@
 // tampered with), or writes it as NDJSON, hashes included, for an auditor to keep and re-verify elsewhere.
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../../config/load.ts';
 import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
 import { SqliteAuditLog } from '../../stores/sqlite/audit-log-store.ts';
-import { CommandFailed, UsageError } from '../usage-error.ts';
+import { CommandFailed, parseCommandLine, UsageError } from '../usage-error.ts';
 
 function isoOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -17,12 +16,7 @@ function isoOption(name: string, value: string | undefined): number | undefined 
 
 export async function auditCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
-  let values;
-  try {
-    ({ values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string', short: 'c' }, since: { type: 'string' }, until: { type: 'string' } } }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({ args: rest, strict: true, options: { config: { type: 'string', short: 'c' }, since: { type: 'string' }, until: { type: 'string' } } });
   if (action !== 'verify' && action !== 'export') throw new UsageError('usage: archway audit verify | audit export [--since DATE] [--until DATE]');
   const since = isoOption('since', values.since);
   const until = isoOption('until', values.until);

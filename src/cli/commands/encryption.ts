@@ -2,22 +2,16 @@
 // logging.content.key_file, or ARCHWAY_ENCRYPTION_KEY with the old ones in ARCHWAY_ENCRYPTION_OLD_KEYS), or prints a
 // new key. Start the gateway with the new key first (current, the old one after it), then rotate: rows it writes
 // meanwhile are sealed under the new key already.
-import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../../config/load.ts';
 import { ContentDecryptError } from '../../security/content-cipher.ts';
 import { generateKey, KeyringError, loadKeyring } from '../../security/keyring.ts';
 import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
 import { SqliteRequestContentStore } from '../../stores/sqlite/request-content-store.ts';
-import { CommandFailed, UsageError } from '../usage-error.ts';
+import { CommandFailed, parseCommandLine, UsageError } from '../usage-error.ts';
 
 export async function encryptionCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
-  let values;
-  try {
-    ({ values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string', short: 'c' } } }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({ args: rest, strict: true, options: { config: { type: 'string', short: 'c' } } });
   if (action === 'generate-key') {
     process.stdout.write(`${generateKey()}\n`);
     return;

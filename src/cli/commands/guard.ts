@@ -2,19 +2,13 @@
 // ({"text": …}) on standard input and writes one verdict per line, so operators can try a policy on their own data
 // before turning it on, and CI can gate on it.
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../../config/load.ts';
 import { GuardrailPolicies, runGuardrails } from '../../guardrails/guardrail-policies.ts';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandLine, UsageError } from '../usage-error.ts';
 
 export async function guardCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
-  let values;
-  try {
-    ({ values } = parseArgs({ args: rest, strict: true, options: { policy: { type: 'string' }, stage: { type: 'string' }, config: { type: 'string', short: 'c' } } }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({ args: rest, strict: true, options: { policy: { type: 'string' }, stage: { type: 'string' }, config: { type: 'string', short: 'c' } } });
   if (action !== 'check') throw new UsageError('usage: archway guard check [--policy NAME] [--stage input|output] < lines.jsonl');
   const stage = values.stage ?? 'input';
   if (stage !== 'input' && stage !== 'output') throw new UsageError(`--stage must be input or output, got "${stage}"`);

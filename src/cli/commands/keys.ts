@@ -1,10 +1,9 @@
 // `archway keys create|list|revoke|rotate`: manages API keys in the data directory's database, each change audited.
 // A running gateway picks the change up within a second.
-import { parseArgs } from 'node:util';
 import { ROLES } from '../../config/security-schema.ts';
 import type { KeyRole } from '../../stores/key-store.ts';
-import { openControlPlane, parseAttributes } from '../control-plane.ts';
-import { UsageError } from '../usage-error.ts';
+import { parseAttributes, withControlPlane } from '../control-plane.ts';
+import { parseCommandLine, UsageError } from '../usage-error.ts';
 import { parseDuration } from '../duration.ts';
 
 
@@ -19,57 +18,48 @@ export function durationOption(option: string, text: string): number {
 
 export async function keysCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        name: { type: 'string' },
-        models: { type: 'string' },
-        role: { type: 'string' },
-        team: { type: 'string' },
-        attributes: { type: 'string' },
-        expires: { type: 'string' },
-        'expires-in': { type: 'string' },
-        grace: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      name: { type: 'string' },
+      models: { type: 'string' },
+      role: { type: 'string' },
+      team: { type: 'string' },
+      attributes: { type: 'string' },
+      expires: { type: 'string' },
+      'expires-in': { type: 'string' },
+      grace: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+    },
+  });
   if (action === 'create') {
-    if (!values.name) throw new UsageError('keys create needs --name NAME');
+    const name = values.name;
+    if (!name) throw new UsageError('keys create needs --name NAME');
     const role = (values.role ?? 'app') as KeyRole;
     if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     const models = values.models ? values.models.split(',').map((m) => m.trim()).filter(Boolean) : null;
     const expires = values.expires ?? values['expires-in'];
     const expiresAt = expires ? Date.now() + durationOption('expires', expires) : null;
     const attributes = parseAttributes(values.attributes);
-    const cp = await openControlPlane(values.config);
-    try {
+    await withControlPlane(values.config, async (cp) => {
       let teamId: string | null = null;
       if (values.team) {
         const team = await cp.directory.team(values.team);
         if (team === undefined) throw new UsageError(`no team "${values.team}"; create it with \`archway teams create ${values.team}\``);
         teamId = team.id;
       }
-      const { record, secret } = await cp.keys.create({ name: values.name, role, teamId, models, expiresAt, attributes });
+      const { record, secret } = await cp.keys.create({ name, role, teamId, models, expiresAt, attributes });
       await cp.audit('key.create', record.id, { name: record.name, role, team_id: teamId, models });
       if (values.json) process.stdout.write(`${JSON.stringify({ id: record.id, name: record.name, role, team_id: teamId, key: secret })}\n`);
       else process.stdout.write(`created key ${record.id} (${record.name}, role ${role}${values.team ? `, team ${values.team}` : ''}${models ? `, models ${models.join(',')}` : ''})\n${secret}\nThis key is shown once: store it now.\n`);
-    } finally {
-      cp.close();
-    }
+    });
     return;
   }
   if (action === 'list') {
-    const cp = await openControlPlane(values.config);
-    try {
+    await withControlPlane(values.config, async (cp) => {
       const keys = await cp.keys.list();
       if (values.json) {
         process.stdout.write(`${JSON.stringify(keys.map(({ hash: _hash, ...rest }) => rest))}\n`);
@@ -80,38 +70,30 @@ export async function keysCommand(argv: string[]): Promise<void> {
         process.stdout.write(`${k.id}  ${k.prefix}…  ${k.name}  ${k.role}  team=${k.teamId ?? '-'}  ${state}  models=${k.models?.join(',') ?? '*'}  created=${new Date(k.createdAt).toISOString()}\n`);
       }
       if (keys.length === 0) process.stdout.write('no keys\n');
-    } finally {
-      cp.close();
-    }
+    });
     return;
   }
   if (action === 'revoke') {
     const target = positionals[0];
     if (!target) throw new UsageError('keys revoke needs a key id or prefix');
-    const cp = await openControlPlane(values.config);
-    try {
+    await withControlPlane(values.config, async (cp) => {
       if (!(await cp.keys.revoke(target))) throw new UsageError(`no active key with id or prefix "${target}"`);
       await cp.audit('key.revoke', target);
       process.stdout.write(`revoked ${target}\n`);
-    } finally {
-      cp.close();
-    }
+    });
     return;
   }
   if (action === 'rotate') {
     const target = positionals[0];
     if (!target) throw new UsageError('keys rotate needs a key id');
     const graceMs = durationOption('grace', values.grace ?? '24h');
-    const cp = await openControlPlane(values.config);
-    try {
+    await withControlPlane(values.config, async (cp) => {
       const rotated = await cp.keys.rotate(target, graceMs);
       if (rotated === undefined) throw new UsageError(`no active key with id "${target}"`);
       await cp.audit('key.rotate', target, { new_key: rotated.record.id, grace_ms: graceMs });
       if (values.json) process.stdout.write(`${JSON.stringify({ id: rotated.record.id, replaces: target, key: rotated.secret })}\n`);
       else process.stdout.write(`rotated ${target}: new key ${rotated.record.id}; the old one stays valid for ${values.grace ?? '24h'}\n${rotated.secret}\nThis key is shown once: store it now.\n`);
-    } finally {
-      cp.close();
-    }
+    });
     return;
   }
   throw new UsageError('usage: archway keys create --name N [--team T] [--role R] [--models a,b] [--expires 30d] [--attributes k=v,…] | keys list | keys revoke ID | keys rotate ID [--grace 24h]');

@@ -4,10 +4,9 @@
 // detection is below --min-detection or false positives above --max-false-positives, so CI can gate on it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { BENIGN, parseCorpus, scorecard, type LabelledPrompt, type Scorecard } from '../../guardrails/eval/evaluate.ts';
-import { CommandFailed, UsageError } from '../usage-error.ts';
+import { CommandFailed, parseCommandLine, UsageError } from '../usage-error.ts';
 
 const DEFAULT_CORPUS = new URL('../../../redteam/', import.meta.url).pathname;
 const CONCURRENCY = 4;
@@ -64,24 +63,19 @@ export function formatScorecard(card: Scorecard): string {
 }
 
 export async function redteamCommand(argv: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        model: { type: 'string' },
-        url: { type: 'string' },
-        key: { type: 'string' },
-        corpus: { type: 'string' },
-        'min-detection': { type: 'string', default: '0.9' },
-        'max-false-positives': { type: 'string', default: '0.05' },
-        json: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({
+    args: argv,
+    strict: true,
+    options: {
+      model: { type: 'string' },
+      url: { type: 'string' },
+      key: { type: 'string' },
+      corpus: { type: 'string' },
+      'min-detection': { type: 'string', default: '0.9' },
+      'max-false-positives': { type: 'string', default: '0.05' },
+      json: { type: 'boolean' },
+    },
+  });
   if (!values.model) throw new UsageError('redteam needs --model NAME (a model of the gateway)');
   const url = (values.url ?? process.env.ARCHWAY_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   const key = values.key ?? process.env.ARCHWAY_API_KEY ?? process.env.ARCHWAY_ADMIN_KEY;

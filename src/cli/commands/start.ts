@@ -1,9 +1,8 @@
 // `archway start`: runs the gateway until SIGTERM/SIGINT (drain, then exit) and reloads its config on SIGHUP.
 import { flushCompileCache } from 'node:module';
-import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../../config/load.ts';
 import { Gateway } from '../../server/gateway.ts';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandLine } from '../usage-error.ts';
 
 function announce(url: string): (secret: string) => void {
   return (secret) => {
@@ -26,12 +25,7 @@ function announce(url: string): (secret: string) => void {
 }
 
 export async function startCommand(argv: string[]): Promise<void> {
-  let values: { config?: string | undefined };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
   const path = resolveConfigPath(values.config, process.env);
   const loaded = await loadConfig(path);
   // Shown once listening, so the curl line has the real address (port 0 picks one).
