@@ -117,6 +117,17 @@ describe('per-key limits', () => {
     assert.equal((await post(`${gw.url}/v1/chat/completions`, chat('small', { top_p: 0.5 }), bearer(keys.dropper))).status, 200);
   });
 
+  test("a team's limits apply to its keys, and a key's own limits override them", async () => {
+    assert.equal((await post(`${gw.url}/admin/teams`, { name: 'terse', limits: { max_messages: 1 } }, bearer(gw.adminKey))).status, 201);
+    const member = await key({ name: 'member', team: 'terse' });
+    const exempt = await key({ name: 'exempt', team: 'terse', limits: { max_messages: 5 } });
+    const two = { model: 'small', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] };
+    const refused = await post(`${gw.url}/v1/chat/completions`, two, bearer(member));
+    assert.equal(refused.status, 400);
+    assert.match(refused.json<{ error: { message: string } }>().error.message, /at most 1 messages/);
+    assert.equal((await post(`${gw.url}/v1/chat/completions`, two, bearer(exempt))).status, 200);
+  });
+
   test('message count: the key limit and the config default', async () => {
     const three = { model: 'small', messages: [1, 2, 3].map((i) => ({ role: 'user', content: `m${i}` })) };
     assert.equal((await post(`${gw.url}/v1/chat/completions`, three, bearer(keys.dropper))).status, 400);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { bearer, get, post } from '../helpers/http.ts';
+import { bearer, get, post, send } from '../helpers/http.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 
 let jwks: Server;
@@ -68,6 +68,20 @@ describe('OIDC bearer tokens', () => {
     // developer: the data plane yes, the audit log no
     assert.equal((await get(`${gw.url}/admin/audit`, bearer(await token({})))).status, 403);
     assert.equal((await get(`${gw.url}/admin/audit`, bearer(await token({ groups: ['platform-admins'] })))).status, 200);
+  });
+
+  test('a user registered for the subject overrides the claims; a disabled user is refused', async () => {
+    const registered = await post(`${gw.url}/admin/users`, { subject: 'bob@example.test', role: 'auditor', team: 'research' }, bearer(gw.adminKey));
+    assert.equal(registered.status, 201, registered.text);
+    const bob = await token({ sub: 'bob@example.test' }); // claims say developer (ml-engineers)
+    assert.equal((await get(`${gw.url}/admin/audit`, bearer(bob))).status, 200, 'the registered role (auditor) applies');
+    assert.equal((await post(`${gw.url}/v1/chat/completions`, chat, bearer(bob))).status, 403, 'auditors do not call models');
+    const id = registered.json<{ id: string }>().id;
+    const disabled = await send('DELETE', `${gw.url}/admin/users/${id}`, undefined, bearer(gw.adminKey));
+    assert.equal(disabled.status, 200);
+    const again = await get(`${gw.url}/admin/audit`, bearer(await token({ sub: 'bob@example.test', name: 'Bob' })));
+    assert.equal(again.status, 401);
+    assert.match(again.json<{ error: { message: string } }>().error.message, /disabled/);
   });
 
   for (const [name, make] of [
