@@ -98,11 +98,11 @@ export class Gateway {
     const { config } = options.loaded;
     const env = options.env ?? process.env;
     const log = options.log ?? createLogger(config.logging.level);
-    // Unusable TLS files stop the start before anything (database, simulators) is opened.
+    // Unusable TLS files or encryption keys stop the start before anything (database, simulators) is opened.
     const tlsProblems = config.server.tls ? checkTlsFiles(config.server.tls) : [];
     if (tlsProblems.length > 0) throw new ConfigError(options.loaded.source, tlsProblems);
-    const db = openDatabase(databasePath(config.data_dir));
     const keyring = contentKeyring(config, env);
+    const db = openDatabase(databasePath(config.data_dir));
     const keyStore = new SqliteKeyStore(db);
     const directory = new SqliteDirectoryStore(db);
     await ensureAdminKey(keyStore, env.ARCHWAY_ADMIN_KEY, options.announceAdminKey ?? (() => {}), log);

@@ -33,14 +33,20 @@ export async function startGateway(yaml: string, env: NodeJS.ProcessEnv = {}): P
   const fullEnv = { ARCHWAY_DATA_DIR: dir.path, ARCHWAY_PORT: '0', ARCHWAY_HOST: '127.0.0.1', ARCHWAY_ADMIN_KEY: ADMIN_KEY, ...env };
   const configPath = join(dir.path, 'archway.yaml');
   writeFileSync(configPath, yaml);
-  const config = parseConfig(yaml, configPath, fullEnv);
-  const gateway = await Gateway.start({
-    loaded: { config, source: configPath },
-    configPath,
-    env: fullEnv,
-    log: createLogger(process.env.ARCHWAY_TEST_LOG ?? 'silent'),
-    keyRefreshMs: 100,
-  });
+  let gateway: Gateway;
+  try {
+    const config = parseConfig(yaml, configPath, fullEnv);
+    gateway = await Gateway.start({
+      loaded: { config, source: configPath },
+      configPath,
+      env: fullEnv,
+      log: createLogger(process.env.ARCHWAY_TEST_LOG ?? 'silent'),
+      keyRefreshMs: 100,
+    });
+  } catch (err) {
+    dir.remove(); // a gateway that refuses to start leaves no temp directory behind
+    throw err;
+  }
   return {
     gateway,
     url: gateway.url,
