@@ -43,6 +43,12 @@ export const ERRORS = {
   route_not_found: { status: 404, type: 'not_found_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   backend_busy: { status: 429, type: 'rate_limit_error' },
+  /** A key's, team's or model's requests or tokens per minute are used up. */
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  /** A hard budget is spent until its period ends (OpenAI's type for an exhausted quota). */
+  budget_exceeded: { status: 429, type: 'insufficient_quota' },
+  /** Redis, which holds shared budgets and rate limits, does not answer, and the config says fail-closed. */
+  quota_state_unavailable: { status: 503, type: 'service_unavailable' },
   upstream_rate_limited: { status: 429, type: 'rate_limit_error' },
   upstream_rejected: { status: 400, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'server_error' },
@@ -64,6 +70,8 @@ export interface GatewayErrorOptions {
   status?: number;
   /** A more specific code for the body than the registry's (e.g. naming the guardrail that blocked). */
   bodyCode?: string;
+  /** Headers the response carries besides the usual ones. */
+  headers?: Readonly<Record<string, string>>;
   cause?: unknown;
 }
 
@@ -73,6 +81,7 @@ export class GatewayError extends Error {
   readonly type: OpenAIErrorType;
   readonly param: string | null;
   readonly retryAfterS: number | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
   readonly #bodyCode: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
@@ -83,6 +92,7 @@ export class GatewayError extends Error {
     this.type = ERRORS[code].type;
     this.param = options.param ?? null;
     this.retryAfterS = options.retryAfterS;
+    this.headers = options.headers;
     this.#bodyCode = options.bodyCode;
   }
 

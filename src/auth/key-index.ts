@@ -27,6 +27,8 @@ function keyPrincipal(record: ApiKeyRecord, team: TeamRecord | undefined): Princ
     models: record.models === null ? null : new Set(record.models),
     attributes: team ? { ...team.attributes, ...record.attributes } : record.attributes,
     limits: mergeLimits(team?.limits ?? null, record.limits),
+    keyQuota: record.quota,
+    teamQuota: team?.quota ?? null,
   };
 }
 
@@ -73,7 +75,7 @@ export class KeyIndex {
     }
     if (this.#adminHash) {
       next.set(this.#adminHash, {
-        principal: { keyId: ENV_ADMIN_KEY_ID, kind: 'key', name: 'ARCHWAY_ADMIN_KEY', role: 'admin', teamId: null, teamName: null, models: null, attributes: {}, limits: null },
+        principal: { keyId: ENV_ADMIN_KEY_ID, kind: 'key', name: 'ARCHWAY_ADMIN_KEY', role: 'admin', teamId: null, teamName: null, models: null, attributes: {}, limits: null, keyQuota: null, teamQuota: null },
         expiresAt: null,
       });
     }

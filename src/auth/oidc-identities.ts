@@ -64,6 +64,8 @@ export class OidcIdentities implements IdentityProvider {
       models: null,
       attributes: team ? { ...team.attributes, ...own } : own,
       limits: mergeLimits(team?.limits ?? null, null),
+      keyQuota: null,
+      teamQuota: team?.quota ?? null,
     };
   }
 }

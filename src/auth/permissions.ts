@@ -1,9 +1,9 @@
 // What each role may do, on the data plane and the control plane, and over whose resources: one table, so the
 // security model reads in one place and the matrix test checks it cell by cell.
 //   admin       everything
-//   operator    config and health, metrics, all logs without prompt content
-//   team-admin  the data plane; its own team's keys, users and logs (content included)
-//   developer   the data plane; its own keys, its team's logs
+//   operator    config and health, metrics, all logs without prompt content, all usage
+//   team-admin  the data plane; its own team's keys, users, logs (content included), usage and key quotas
+//   developer   the data plane; its own keys, its team's logs and usage
 //   app         the data plane only
 //   auditor     the audit log, read-only
 import { GatewayError } from '../errors.ts';
@@ -23,7 +23,9 @@ export type Permission =
   | 'users:write'
   | 'logs:read'
   | 'logs:content'
-  | 'audit:read';
+  | 'audit:read'
+  | 'usage:read'
+  | 'quotas:write';
 
 /** Over what a grant holds: everything, the caller's team, or what the caller owns. */
 export type Scope = 'all' | 'team' | 'own';
@@ -42,11 +44,13 @@ const ALL: Readonly<Record<Permission, Scope>> = {
   'logs:read': 'all',
   'logs:content': 'all',
   'audit:read': 'all',
+  'usage:read': 'all',
+  'quotas:write': 'all',
 };
 
 export const GRANTS: Readonly<Record<Role, Readonly<Partial<Record<Permission, Scope>>>>> = {
   admin: ALL,
-  operator: { metrics: 'all', health: 'all', 'config:read': 'all', 'logs:read': 'all' },
+  operator: { metrics: 'all', health: 'all', 'config:read': 'all', 'logs:read': 'all', 'usage:read': 'all' },
   'team-admin': {
     'data-plane': 'all',
     'keys:read': 'team',
@@ -56,8 +60,10 @@ export const GRANTS: Readonly<Record<Role, Readonly<Partial<Record<Permission, S
     'users:write': 'team',
     'logs:read': 'team',
     'logs:content': 'team',
+    'usage:read': 'team',
+    'quotas:write': 'team',
   },
-  developer: { 'data-plane': 'all', 'keys:read': 'own', 'keys:write': 'own', 'teams:read': 'team', 'logs:read': 'team' },
+  developer: { 'data-plane': 'all', 'keys:read': 'own', 'keys:write': 'own', 'teams:read': 'team', 'logs:read': 'team', 'usage:read': 'team' },
   app: { 'data-plane': 'all' },
   auditor: { 'audit:read': 'all' },
 };
@@ -90,6 +96,8 @@ const WHAT: Readonly<Record<Permission, string>> = {
   'logs:read': 'read request logs',
   'logs:content': 'read stored prompts and responses',
   'audit:read': 'read the audit log',
+  'usage:read': 'read usage and spend',
+  'quotas:write': 'set budgets and rate limits',
 };
 
 /** The caller's scope for `permission`, or a 403 that says which role could do it. */

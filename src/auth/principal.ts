@@ -2,6 +2,7 @@
 // An API key and a user signed in through the identity provider both become one.
 import type { Attributes, Role } from '../config/security-schema.ts';
 import type { LimitsOverride } from '../stores/key-store.ts';
+import type { Quota } from '../config/cost-schema.ts';
 
 export interface Principal {
   /** The key's id; for an identity-provider user, `user:<subject>`. Written to the request log as key_id. */
@@ -17,6 +18,10 @@ export interface Principal {
   readonly attributes: Readonly<Attributes>;
   /** The team's limits overridden by the key's; null when neither sets any (the config's apply). */
   readonly limits: LimitsOverride | null;
+  /** The key's own budget and rate limits, as stored (the config's `quotas` apply where this is null). */
+  readonly keyQuota: Quota | null;
+  /** The team's, as stored. */
+  readonly teamQuota: Quota | null;
 }
 
 export function mayUseModel(principal: Principal, model: string): boolean {

@@ -18,6 +18,10 @@ Commands:
   audit export [--since DATE] [--until DATE]   the audit log as NDJSON, hashes included
   guard check [--policy NAME] [--stage input|output]   JSON lines {"text": …} in, one verdict per line out
   redteam --model NAME [--url U] [--key K]   attacks and benign prompts through a running gateway, scored per category
+  cost-model SCENARIO.yaml [--json]   a month's cost per model from expected volume (examples/cost-scenario.yaml)
+  cost-model --from-logs [--days N] [--json]   the same, projected from the traffic of the last N days
+  report usage [--by day,key,team,model] [--days N] [--team T] [--key ID] [--model M] [--json]
+  report utilization [--days N] [--json]   each backend's use of its capacity; flags idle and saturated ones
   encryption rotate     re-encrypt stored content under the current key
   encryption generate-key
   simulate [--port N]   run the simulated model endpoint on its own (see archway simulate --help)
@@ -37,6 +41,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   guard: async () => (await import('./commands/guard.ts')).guardCommand,
   encryption: async () => (await import('./commands/encryption.ts')).encryptionCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
+  'cost-model': async () => (await import('./commands/cost-model.ts')).costModelCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

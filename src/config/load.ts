@@ -74,6 +74,8 @@ function applyEnvironment(raw: unknown, env: NodeJS.ProcessEnv): ConfigProblem[]
     else problems.push({ path: 'server.port', message: `ARCHWAY_PORT must be a port number from 0 to 65535, got "${env.ARCHWAY_PORT}"` });
   }
   if (env.ARCHWAY_DATA_DIR) config.data_dir = env.ARCHWAY_DATA_DIR;
+  // `state: redis://…` is short for `state: { url: redis://… }`.
+  if (typeof config.state === 'string') config.state = { url: config.state };
   return problems;
 }
 

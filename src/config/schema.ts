@@ -4,6 +4,7 @@ import { Type, type Static, type TObject, type TPartial, type TProperties, type 
 import { StringEnum } from './schema-helpers.ts';
 import { GuardrailsSchema } from './guardrails-schema.ts';
 import { ApiLimitsSchema, AttributesSchema, AuthSchema, ContentStorageSchema, PolicySchema, TlsSchema } from './security-schema.ts';
+import { CacheSchema, CapacitySchema, PriceSchema, PricingSchema, QuotasSchema, StateSchema } from './cost-schema.ts';
 
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description });
 
@@ -119,6 +120,8 @@ export const BackendSchema = Type.Object(
     attributes: Type.Optional(AttributesSchema),
     allow_insecure_http: Type.Boolean({ default: false, description: 'permit a plain http:// base_url that is not on loopback' }),
     ca_file: Type.Optional(Type.String({ minLength: 1, description: "CA bundle to verify this upstream's certificate (private CAs)" })),
+    pricing: Type.Optional({ ...PriceSchema, description: "this backend's price, when it differs from the model's (another provider, a negotiated rate)" }),
+    capacity: Type.Optional(CapacitySchema),
   },
   { additionalProperties: false },
 );
@@ -130,6 +133,7 @@ export const ModelSchema = Type.Object(
   {
     routing: Type.Optional(RoutingStrategy),
     retry: Type.Optional(Overrides(RetrySchema)),
+    version: Type.Optional(Type.String({ minLength: 1, description: 'change it when the model behind the name changes: cached answers of other versions are not served' })),
     backends: Type.Array(BackendSchema, { minItems: 1 }),
   },
   { additionalProperties: false },
@@ -166,6 +170,10 @@ export const ConfigSchema = Type.Object(
     limits: ApiLimitsSchema,
     guardrails: GuardrailsSchema,
     policies: Type.Array(PolicySchema, { default: [], description: 'attribute rules on who may reach which models and backends' }),
+    pricing: PricingSchema,
+    quotas: QuotasSchema,
+    state: Type.Optional(StateSchema),
+    cache: CacheSchema,
     models: Type.Record(Type.String({ minLength: 1 }), ModelSchema),
   },
   { additionalProperties: false },

@@ -27,12 +27,32 @@ function messageText(content: unknown): string {
   return text;
 }
 
-export async function estimateUsage(messages: unknown, generated: string | undefined): Promise<Usage> {
-  const count = await tokenCounter();
+function chatPromptTokens(count: Counter, messages: unknown): number {
   let prompt = REPLY_PRIMING;
   if (Array.isArray(messages)) {
     for (const m of messages) prompt += TOKENS_PER_MESSAGE + count(messageText((m as { content?: unknown }).content));
   }
+  return prompt;
+}
+
+/** Embeddings input: text, texts, or already tokens (an array of ids, or arrays of them). */
+function inputTokens(count: Counter, input: unknown): number {
+  if (typeof input === 'string') return count(input);
+  if (!Array.isArray(input)) return 0;
+  let tokens = 0;
+  for (const item of input) tokens += typeof item === 'number' ? 1 : inputTokens(count, item);
+  return tokens;
+}
+
+/** The prompt tokens of a chat or embeddings request, as a budget and a tokens-per-minute limit reserve them. */
+export async function countPromptTokens(op: 'chat' | 'embeddings', body: Readonly<Record<string, unknown>>): Promise<number> {
+  const count = await tokenCounter();
+  return op === 'chat' ? chatPromptTokens(count, body.messages) : inputTokens(count, body.input);
+}
+
+export async function estimateUsage(messages: unknown, generated: string | undefined): Promise<Usage> {
+  const count = await tokenCounter();
+  const prompt = chatPromptTokens(count, messages);
   const completion = generated === undefined ? 0 : count(generated);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

@@ -19,6 +19,11 @@ export class GatewayMetrics {
   readonly ttft: Histogram<'model'>;
   readonly tokens: Counter<'model' | 'kind'>;
   readonly retries: Counter<'model' | 'backend' | 'reason'>;
+  readonly costUsd: Counter<'model'>;
+  readonly cacheHits: Counter<'model' | 'cache'>;
+  readonly savedUsd: Counter<'model'>;
+  readonly quotaRefusals: Counter<'scope' | 'limit'>;
+  readonly budgetAlerts: Counter<'scope'>;
 
   // prom-client hashes the label object on every call; the request path instead looks its series up once per
   // label combination and keeps them (the combinations are bounded by config: endpoints × models × backends × statuses).
@@ -44,6 +49,11 @@ export class GatewayMetrics {
     this.ttft = new Histogram({ name: 'archway_time_to_first_token_seconds', help: 'Streams: time from request to the first generated token', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
     this.tokens = new Counter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
     this.retries = new Counter({ name: 'archway_retries_total', help: 'Attempts that failed and led to a retry or failover', labelNames: ['model', 'backend', 'reason'], registers });
+    this.costUsd = new Counter({ name: 'archway_cost_usd_total', help: 'Spend upstream in USD, from the price table', labelNames: ['model'], registers });
+    this.cacheHits = new Counter({ name: 'archway_cache_hits_total', help: 'Requests answered by a cache (exact, semantic)', labelNames: ['model', 'cache'], registers });
+    this.savedUsd = new Counter({ name: 'archway_cache_saved_usd_total', help: 'What cache hits would have cost upstream', labelNames: ['model'], registers });
+    this.quotaRefusals = new Counter({ name: 'archway_quota_refusals_total', help: 'Requests refused by a budget or rate limit, by scope (key, team, model) and limit', labelNames: ['scope', 'limit'], registers });
+    this.budgetAlerts = new Counter({ name: 'archway_budget_alerts_total', help: 'Budgets that crossed their alert threshold (once per period and process)', labelNames: ['scope'], registers });
     const backendGauge = (name: string, help: string, read: (b: BackendGaugeSource) => number): void => {
       new Gauge({
         name,

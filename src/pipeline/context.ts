@@ -7,6 +7,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { GatewayServices } from '../server/services.ts';
 import type { ClientGone } from './client-gone.ts';
 import type { RedactionVault } from '../guardrails/vault.ts';
+import type { ListedPrice } from '../metering/prices.ts';
+import type { QuotaTicket } from '../quota/quota-gate.ts';
 
 export interface RequestContext {
   readonly id: string;
@@ -35,6 +37,16 @@ export interface RequestContext {
   upstreamMs: number;
   ttftMs: number | null;
   usage: Usage | undefined;
+  /** The price of the backend that served the request (undefined: none known, so no cost). */
+  price: ListedPrice | undefined;
+  /** Which cache answered, if one did. */
+  cache: 'exact' | 'semantic' | null;
+  /** For a cache hit: what the answer cost when it was made. */
+  savedUsd: number | null;
+  /** What the request reserved on its budgets and rate limits, settled once it ends. */
+  quota: QuotaTicket | null;
+  /** Headers of the response besides the usual ones (rate limits, cache status). */
+  extraHeaders: Record<string, string> | null;
   /** What guardrails flagged or redacted (`guardrail:type`), for the `x-archway-guardrails` header; null when nothing. */
   guardrails: Set<string> | null;
   /** Values masked by reversible guardrails, restored in the answer; null when none. */

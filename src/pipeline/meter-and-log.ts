@@ -4,6 +4,15 @@ import type { RequestLogRow } from '../stores/request-log.ts';
 import type { RequestContext } from './context.ts';
 import { sealContent } from '../security/content-cipher.ts';
 import { redactForStorage } from '../guardrails/storage-redactor.ts';
+import { costOf } from '../metering/pricing.ts';
+import { MICRO_USD } from '../quota/quota-plan.ts';
+
+/** USD of what the request consumed upstream: nothing for a cache hit, null when no price is known. */
+function costOfRequest(ctx: RequestContext): number | null {
+  if (ctx.cache !== null) return 0;
+  if (ctx.usage === undefined) return ctx.price === undefined ? null : 0;
+  return ctx.price === undefined ? null : costOf(ctx.usage, ctx.price);
+}
 
 export function meterAndLog(ctx: RequestContext): Promise<void> {
   if (ctx.recorded) return Promise.resolve();
@@ -14,9 +23,18 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
   const model = ctx.model !== null && ctx.runtime.models.has(ctx.model) ? ctx.model : '';
   metrics.observeRequest(ctx.endpoint, model, ctx.backend ?? '', ctx.status, latencyMs / 1000);
   if (ctx.ttftMs !== null) metrics.ttft.observe({ model }, ctx.ttftMs / 1000);
-  if (ctx.usage) {
+  const costUsd = costOfRequest(ctx);
+  if (ctx.usage && ctx.cache === null) {
     metrics.tokens.inc({ model, kind: 'prompt' }, ctx.usage.prompt_tokens);
     metrics.tokens.inc({ model, kind: 'completion' }, ctx.usage.completion_tokens);
+  }
+  if (costUsd) metrics.costUsd.inc({ model }, costUsd);
+  if (ctx.cache !== null) metrics.cacheHits.inc({ model, cache: ctx.cache }, 1);
+  if (ctx.savedUsd) metrics.savedUsd.inc({ model }, ctx.savedUsd);
+  if (ctx.quota !== null) {
+    // A cache hit and a failed request consumed nothing upstream: their reservations are given back whole.
+    const consumed = ctx.cache === null ? ctx.usage : undefined;
+    ctx.services.quotas.settle(ctx.quota, consumed?.total_tokens ?? 0, costUsd === null ? 0 : Math.ceil(costUsd * MICRO_USD));
   }
   const row: RequestLogRow = {
     id: ctx.id,
@@ -33,6 +51,11 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
     ttftMs: ctx.ttftMs,
     promptTokens: ctx.usage?.prompt_tokens ?? null,
     completionTokens: ctx.usage?.completion_tokens ?? null,
+    cachedTokens: ctx.usage?.cached_tokens ?? null,
+    reasoningTokens: ctx.usage?.reasoning_tokens ?? null,
+    costUsd,
+    cache: ctx.cache,
+    savedUsd: ctx.savedUsd,
     error: ctx.error === null ? null : redactForStorage(ctx.error),
   };
   if (ctx.services.keyring !== undefined && ctx.runtime.config.logging.content.store && ctx.body !== undefined) {

@@ -142,6 +142,7 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
       }
       const value = await accept(response, attempt);
       ctx.backend = backend.name;
+      ctx.price = backend.price;
       return { value, attempt };
     } catch (err) {
       if (err instanceof GatewayError) {
@@ -159,7 +160,11 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
         throw err;
       }
       attempt.end(failure.countsAsFailure ? 'failure' : 'neutral');
-      if (failure.retryAfterMs !== undefined) backend.breaker.coolDown(Date.now() + failure.retryAfterMs);
+      if (failure.retryAfterMs !== undefined) {
+        const until = Date.now() + failure.retryAfterMs;
+        backend.breaker.coolDown(until);
+        ctx.services.coolDowns.publish(backend.id, until);
+      }
       if (failure.status !== 429) allRateLimited = false;
       failures.push(`${backend.name}: ${failure.message}`);
       if (!failure.retryable) throw upstreamRejection(failure);

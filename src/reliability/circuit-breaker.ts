@@ -96,10 +96,12 @@ export class CircuitBreaker {
     if (this.#state === 'half-open') this.#probesInFlight = Math.max(0, this.#probesInFlight - 1);
   }
 
-  /** The upstream asked for a pause (429 Retry-After): refuse until then, without counting a failure. */
+  /**
+   * The upstream asked for a pause (429 Retry-After): refuse until then, without counting a failure. It takes no
+   * permit back: the attempt that saw the 429 ends itself, and a cool-down told by another replica had none.
+   */
   coolDown(untilEpochMs: number): void {
     if (untilEpochMs > this.#coolUntil) this.#coolUntil = untilEpochMs;
-    this.release();
   }
 
   /** Ms until this backend may be tried again (0 when it may now). */

@@ -35,6 +35,8 @@ import { checkTlsFiles, createListener, listenerScheme, reloadTls } from './list
 import { registerAdminRoutes } from './endpoints/admin/routes.ts';
 import type { GatewayServices } from './services.ts';
 import { ensureAdminKey } from './bootstrap-admin.ts';
+import { SqliteUsageStore } from '../stores/sqlite/usage-store.ts';
+import { createQuotaServices, type QuotaServices } from '../quota/quota-services.ts';
 
 export interface GatewayOptions {
   readonly loaded: LoadedConfig;
@@ -76,9 +78,13 @@ export class Gateway {
   #draining = false;
   #shutdown: Promise<void> | undefined;
   #retentionTimer: NodeJS.Timeout | undefined;
+  readonly #quotaServices: QuotaServices;
 
-  private constructor(options: GatewayOptions, runtime: Runtime, services: GatewayServices, db: DatabaseSync) {
+  private constructor(options: GatewayOptions, runtime: Runtime, services: GatewayServices, db: DatabaseSync, quotaServices: QuotaServices) {
     this.#options = options;
+    this.#quotaServices = quotaServices;
+    // A 429's cool-down seen by any replica (this one included) cools that backend here too.
+    quotaServices.coolDowns.subscribe((backendId, until) => this.#runtime.backendsById.get(backendId)?.breaker.coolDown(until));
     this.#runtime = runtime;
     this.services = services;
     this.#db = db;
@@ -110,9 +116,12 @@ export class Gateway {
     await keys.start(options.keyRefreshMs ?? 1_000);
     const runtime = await buildRuntime(config);
     let gateway: Gateway | undefined;
+    const metrics = new GatewayMetrics(() => gateway?.runtime.backends ?? runtime.backends);
+    const usage = new SqliteUsageStore(db);
+    const quotaServices = await createQuotaServices(config, usage, log, metrics);
     const services: GatewayServices = {
       log,
-      metrics: new GatewayMetrics(() => gateway?.runtime.backends ?? runtime.backends),
+      metrics,
       requestLog: new SqliteRequestLogWriter(databasePath(config.data_dir), log, (rows) => (gateway?.inFlight ?? 0) > rows),
       requestLogs: new SqliteRequestLogStore(db),
       keys,
@@ -124,8 +133,11 @@ export class Gateway {
       keyring,
       content: keyring ? new SqliteRequestContentStore(db, keyring) : undefined,
       logRequests: config.logging.requests,
+      usage,
+      quotas: quotaServices.gate,
+      coolDowns: quotaServices.coolDowns,
     };
-    gateway = new Gateway(options, runtime, services, db);
+    gateway = new Gateway(options, runtime, services, db, quotaServices);
     await new Promise<void>((resolve, reject) => {
       gateway.server.once('error', reject);
       gateway.server.listen(config.server.port, config.server.host, () => resolve());
@@ -215,6 +227,7 @@ export class Gateway {
     this.services.keys.stop();
     clearInterval(this.#retentionTimer);
     await this.services.requestLog.close();
+    await this.#quotaServices.close();
     await retireRuntime(this.#runtime, undefined);
     this.#db.close();
     log.info('shut down');
@@ -261,6 +274,11 @@ export class Gateway {
       upstreamMs: 0,
       ttftMs: null,
       usage: undefined,
+      price: undefined,
+      cache: null,
+      savedUsd: null,
+      quota: null,
+      extraHeaders: null,
       responseBody: null,
       guardrails: null,
       vault: null,

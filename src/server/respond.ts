@@ -16,6 +16,7 @@ export function baseHeaders(ctx: RequestContext, contentType: string, pendingUps
   const headers: OutgoingHttpHeaders = { 'content-type': contentType, 'x-request-id': ctx.id, 'server-timing': serverTiming(ctx, pendingUpstreamMs) };
   if (ctx.backend !== null) headers['x-archway-backend'] = ctx.backend;
   if (ctx.guardrails !== null) headers['x-archway-guardrails'] = [...ctx.guardrails].join(', ');
+  if (ctx.extraHeaders !== null) Object.assign(headers, ctx.extraHeaders);
   return headers;
 }
 
@@ -47,7 +48,7 @@ export async function sendError(ctx: RequestContext, error: GatewayError, record
     ctx.res.destroy();
     return;
   }
-  const extra: OutgoingHttpHeaders = {};
+  const extra: OutgoingHttpHeaders = { ...error.headers };
   if (error.retryAfterS !== undefined) extra['retry-after'] = String(error.retryAfterS);
   if (error.status === 413) extra.connection = 'close'; // the rest of an oversized body is not read
   await sendJson(ctx, error.status, JSON.stringify(error.toJSON()), extra, record);

@@ -9,6 +9,9 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { DirectoryStore } from '../stores/directory-store.ts';
 import type { KeyStore } from '../stores/key-store.ts';
 import type { RequestLogSink, RequestLogStore } from '../stores/request-log.ts';
+import type { QuotaGate } from '../quota/quota-gate.ts';
+import type { UsageStore } from '../stores/usage-store.ts';
+import type { CoolDownBus } from '../stores/quota-store.ts';
 
 /** Credentials other than API keys (JWTs of an identity provider). */
 export interface IdentityProvider {
@@ -38,6 +41,12 @@ export interface GatewayServices {
   /** Keys to seal stored content; content is stored only when the config says so. */
   readonly keyring: Keyring | undefined;
   readonly content: ContentReader | undefined;
+  /** Usage sums per day, key, team and model (the admin API). */
+  readonly usage: UsageStore;
+  /** Budgets and rate limits: admission and settlement. */
+  readonly quotas: QuotaGate;
+  /** Tells every replica about a backend's cool-down (a 429 with Retry-After). */
+  readonly coolDowns: CoolDownBus;
   /** One log line per request, besides the request-log row. */
   readonly logRequests: boolean;
 }

@@ -3,12 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Attributes, Role } from '../config/security-schema.ts';
 import type { LimitsOverride } from './key-store.ts';
+import type { Quota } from '../config/cost-schema.ts';
 
 export interface TeamRecord {
   readonly id: string;
   readonly name: string;
   readonly attributes: Readonly<Attributes>;
   readonly limits: LimitsOverride | null;
+  /** The team's budget and rate limits (over all its keys and users); null: the config's, if any. */
+  readonly quota: Quota | null;
   readonly createdAt: number;
 }
 
@@ -16,6 +19,7 @@ export interface NewTeam {
   name: string;
   attributes?: Readonly<Attributes>;
   limits?: LimitsOverride | null;
+  quota?: Quota | null;
 }
 
 /** A person or service that signs in with the identity provider; `subject` is the token's `sub`. */
@@ -44,6 +48,8 @@ export interface DirectoryStore {
   /** Throws DuplicateNameError when the name is taken. */
   createTeam(input: NewTeam): Promise<TeamRecord>;
   listTeams(): Promise<TeamRecord[]>;
+  /** Sets (or with null clears) a team's quota, by id or name; false when there is no such team. */
+  setTeamQuota(idOrName: string, quota: Quota | null): Promise<boolean>;
   /** By id or by name. */
   team(idOrName: string): Promise<TeamRecord | undefined>;
   /** Throws DuplicateNameError when the subject is taken. */

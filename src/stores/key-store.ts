@@ -2,6 +2,7 @@
 // of randomness, so a fast hash (SHA-256) is enough: there is nothing to brute-force that a slow hash would protect.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiLimits, Attributes, Role } from '../config/security-schema.ts';
+import type { Quota } from '../config/cost-schema.ts';
 
 /** Roles as the security model names them (src/auth/permissions.ts says what each may do). */
 export type KeyRole = Role;
@@ -22,6 +23,8 @@ export interface ApiKeyRecord {
   /** Attributes for attribute-based policies, e.g. {"data_classification": "confidential"}. */
   readonly attributes: Readonly<Attributes>;
   readonly limits: LimitsOverride | null;
+  /** Budget and rate limits of this key (set by the CLI or admin API); null: the config's, if any. */
+  readonly quota: Quota | null;
   /** Who created it (a key id or `user:<id>`), null for the CLI and bootstrap: developers manage the keys they own. */
   readonly owner: string | null;
   readonly createdAt: number;
@@ -37,6 +40,7 @@ export interface NewKey {
   expiresAt?: number | null;
   attributes?: Readonly<Attributes>;
   limits?: LimitsOverride | null;
+  quota?: Quota | null;
   owner?: string | null;
 }
 
@@ -51,6 +55,8 @@ export interface KeyStore {
    * (never longer than it already was). Undefined when no live key has that id.
    */
   rotate(id: string, graceMs: number): Promise<{ record: ApiKeyRecord; secret: string } | undefined>;
+  /** Sets (or with null clears) a live key's quota; false when no live key has that id. */
+  setQuota(id: string, quota: Quota | null): Promise<boolean>;
   /** A value that changes whenever keys change, cheap to read, so a server can refresh its in-memory index. */
   version(): Promise<number>;
 }

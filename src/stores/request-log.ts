@@ -18,6 +18,16 @@ export interface RequestLogRow {
   ttftMs: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  /** Prompt tokens the provider read from its prompt cache (billed at the cached rate). */
+  cachedTokens: number | null;
+  /** Completion tokens spent on reasoning (part of completionTokens). */
+  reasoningTokens: number | null;
+  /** USD, from the price of the backend that served it; null when that model has no price. */
+  costUsd: number | null;
+  /** Which of the gateway's caches answered, if one did. */
+  cache: 'exact' | 'semantic' | null;
+  /** For a cache hit: what the answer cost when it was made, saved this time. */
+  savedUsd: number | null;
   error: string | null;
   /** Request and response sealed for storage (config logging.content.store), absent otherwise. */
   content?: SealedContent;

@@ -8,6 +8,7 @@ import { Bulkhead } from '../reliability/bulkhead.ts';
 import { CIRCUIT_STATE_VALUE, CircuitBreaker } from '../reliability/circuit-breaker.ts';
 import type { Routable } from '../reliability/routing-strategy.ts';
 import type { BackendGaugeSource } from '../observability/metrics.ts';
+import type { ListedPrice } from '../metering/prices.ts';
 
 export interface BackendSpec {
   readonly modelName: string;
@@ -17,11 +18,15 @@ export interface BackendSpec {
   readonly adapter: ProviderAdapter;
   readonly timeouts: Timeouts;
   readonly breakerPolicy: CircuitBreakerPolicy;
+  /** What its tokens cost (undefined: no price known, so its requests have no cost). */
+  readonly price: ListedPrice | undefined;
 }
 
 export class Backend implements Routable, BackendGaugeSource {
   readonly model: string;
   readonly name: string;
+  /** `model/name`: the same on every replica with the same config. */
+  readonly id: string;
   readonly provider: string;
   readonly adapter: ProviderAdapter;
   readonly target: BackendTarget;
@@ -36,6 +41,7 @@ export class Backend implements Routable, BackendGaugeSource {
   readonly attributes: Readonly<Record<string, string>>;
   /** Same fingerprint after a reload: the backend is kept, with its connections and its breaker's memory. */
   readonly fingerprint: string;
+  readonly price: ListedPrice | undefined;
   /** Its streams came without usage although asked: the gateway counts their tokens itself. */
   streamsLackUsage = false;
 
@@ -44,6 +50,7 @@ export class Backend implements Routable, BackendGaugeSource {
     const url = new URL(spec.baseUrl);
     this.model = spec.modelName;
     this.name = c.name!;
+    this.id = `${spec.modelName}/${this.name}`;
     this.provider = c.provider;
     this.adapter = spec.adapter;
     this.origin = url.origin;
@@ -58,7 +65,8 @@ export class Backend implements Routable, BackendGaugeSource {
     this.priority = c.priority;
     this.weight = c.weight;
     this.attributes = c.attributes ?? {};
-    this.fingerprint = JSON.stringify([spec.modelName, c, spec.baseUrl, spec.timeouts, spec.breakerPolicy]);
+    this.price = spec.price;
+    this.fingerprint = JSON.stringify([spec.modelName, c, spec.baseUrl, spec.timeouts, spec.breakerPolicy, spec.price]);
     this.breaker = new CircuitBreaker(spec.breakerPolicy);
     this.bulkhead = new Bulkhead({
       maxConcurrent: c.max_concurrency,

@@ -8,6 +8,20 @@ import { startSimulator, type SimulatorHandle } from '../providers/simulator/ser
 import { Backend } from './backend.ts';
 import { AttributePolicies } from '../policy/attribute-policies.ts';
 import { GuardrailPolicies } from '../guardrails/guardrail-policies.ts';
+import { resolvePrice } from '../metering/pricing.ts';
+import type { ListedPrice } from '../metering/prices.ts';
+
+/** The worst case over backends (a request may be served by any of them); undefined when none has a price. */
+function reservePriceOf(backends: readonly Backend[]): ListedPrice | undefined {
+  const priced = backends.map((b) => b.price).filter((p) => p !== undefined);
+  if (priced.length === 0) return undefined;
+  const outputs = priced.map((p) => p.max_output_tokens).filter((n) => n !== undefined);
+  return {
+    input: Math.max(...priced.map((p) => p.input)),
+    output: Math.max(...priced.map((p) => p.output)),
+    ...(outputs.length > 0 ? { max_output_tokens: Math.max(...outputs) } : {}),
+  };
+}
 
 export interface ModelRoute {
   readonly name: string;
@@ -16,12 +30,18 @@ export interface ModelRoute {
   readonly backends: readonly Backend[];
   /** The backends whose provider serves each operation, in config order. */
   readonly backendsFor: Readonly<Record<Operation, readonly Backend[]>>;
+  /** The dearest input and output prices among its backends, and the longest answer: what a budget reserves. */
+  readonly reservePrice: ListedPrice | undefined;
+  /** Changes when the model behind the name changes (its `version`, or its backends' upstream models): caches key on it. */
+  readonly version: string;
 }
 
 export class Runtime {
   readonly config: Config;
   readonly models: ReadonlyMap<string, ModelRoute>;
   readonly backends: readonly Backend[];
+  /** By `Backend.id` (model/backend), as cool-downs from other replicas name them. */
+  readonly backendsById: ReadonlyMap<string, Backend>;
   readonly simulators: ReadonlyMap<string, SimulatorHandle>;
   /** The config's attribute policies: which backends (and models) each caller may reach. */
   readonly policies: AttributePolicies;
@@ -34,6 +54,7 @@ export class Runtime {
     this.config = config;
     this.models = models;
     this.backends = [...models.values()].flatMap((m) => m.backends);
+    this.backendsById = new Map(this.backends.map((b) => [b.id, b]));
     this.simulators = simulators;
     this.policies = new AttributePolicies(config.policies);
     this.guardrails = new GuardrailPolicies(config.guardrails);
@@ -66,6 +87,7 @@ export async function buildRuntime(config: Config, previous?: Runtime): Promise<
         adapter: adapterFor(b.provider),
         timeouts: { ...config.reliability.timeouts, ...b.timeouts },
         breakerPolicy: { ...config.reliability.circuit_breaker, ...b.circuit_breaker },
+        price: resolvePrice(b.pricing, config.pricing, name, b.model!),
       });
       const kept = oldBackends.get(backend.fingerprint);
       if (kept) void backend.close();
@@ -80,6 +102,8 @@ export async function buildRuntime(config: Config, previous?: Runtime): Promise<
         chat: backends.filter((b) => b.adapter.supports('chat')),
         embeddings: backends.filter((b) => b.adapter.supports('embeddings')),
       },
+      reservePrice: reservePriceOf(backends),
+      version: model.version ?? backends.map((b) => `${b.provider}:${b.target.upstreamModel}`).join(','),
     });
   }
   return new Runtime(config, models, simulators);

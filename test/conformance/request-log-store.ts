@@ -23,6 +23,11 @@ export function logRow(id: string, overrides: Partial<RequestLogRow> = {}): Requ
     ttftMs: null,
     promptTokens: 10,
     completionTokens: 20,
+    cachedTokens: null,
+    reasoningTokens: null,
+    costUsd: 0.000015,
+    cache: null,
+    savedUsd: null,
     error: null,
     ...overrides,
   };
@@ -46,7 +51,7 @@ export function requestLogStoreConformance(name: string, open: () => Promise<Req
     });
 
     it('stores rows exactly as given, every field and type', async () => {
-      const full = logRow('req_full', { stream: true, ttftMs: 3.25, attempts: 3, backend: 'b-2', error: null });
+      const full = logRow('req_full', { stream: true, ttftMs: 3.25, attempts: 3, backend: 'b-2', error: null, cachedTokens: 4, reasoningTokens: 7, cache: 'semantic', savedUsd: 0.25 });
       const sparse = logRow('req_sparse', {
         ts: T - 1,
         keyId: null,
@@ -57,6 +62,7 @@ export function requestLogStoreConformance(name: string, open: () => Promise<Req
         ttftMs: null,
         promptTokens: null,
         completionTokens: null,
+        costUsd: null,
         error: 'upstream answered HTTP 502: "bad gateway" ✗',
       });
       await store.insertBatch([full, sparse]);

@@ -213,7 +213,7 @@ describe('CircuitBreaker: cooling down', () => {
     assert.equal(breaker.retryInMs(), 1_000);
   });
 
-  it('gives back the probe slot of a half-open request', () => {
+  it('takes no probe slot back: a cool-down told by another replica arrives while a probe of ours is in flight', () => {
     const { breaker, advance, now } = setup({ half_open_probes: 1 });
     fail(breaker, 3);
     advance(5_000);
@@ -221,6 +221,8 @@ describe('CircuitBreaker: cooling down', () => {
     breaker.coolDown(now() + 1_000);
     assert.equal(breaker.state, 'half-open');
     advance(1_000);
+    assert.equal(breaker.tryAcquire(), false, 'the probe still holds the only slot');
+    breaker.release(); // the probe that saw the 429 ends itself
     assert.equal(breaker.tryAcquire(), true);
   });
 });

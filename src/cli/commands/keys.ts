@@ -5,6 +5,7 @@ import type { KeyRole } from '../../stores/key-store.ts';
 import { parseAttributes, withControlPlane } from '../control-plane.ts';
 import { parseCommandLine, UsageError } from '../usage-error.ts';
 import { parseDuration } from '../duration.ts';
+import { describeQuota, QUOTA_OPTIONS, quotaFromOptions } from '../quota-options.ts';
 
 
 /** A duration option ("30d") in ms, or a usage error naming the option. */
@@ -33,6 +34,8 @@ export async function keysCommand(argv: string[]): Promise<void> {
       grace: { type: 'string' },
       config: { type: 'string', short: 'c' },
       json: { type: 'boolean' },
+      clear: { type: 'boolean' },
+      ...QUOTA_OPTIONS,
     },
   });
   if (action === 'create') {
@@ -44,6 +47,7 @@ export async function keysCommand(argv: string[]): Promise<void> {
     const expires = values.expires ?? values['expires-in'];
     const expiresAt = expires ? Date.now() + durationOption('expires', expires) : null;
     const attributes = parseAttributes(values.attributes);
+    const quota = quotaFromOptions(values) ?? null;
     await withControlPlane(values.config, async (cp) => {
       let teamId: string | null = null;
       if (values.team) {
@@ -51,10 +55,10 @@ export async function keysCommand(argv: string[]): Promise<void> {
         if (team === undefined) throw new UsageError(`no team "${values.team}"; create it with \`archway teams create ${values.team}\``);
         teamId = team.id;
       }
-      const { record, secret } = await cp.keys.create({ name, role, teamId, models, expiresAt, attributes });
-      await cp.audit('key.create', record.id, { name: record.name, role, team_id: teamId, models });
+      const { record, secret } = await cp.keys.create({ name, role, teamId, models, expiresAt, attributes, quota });
+      await cp.audit('key.create', record.id, { name: record.name, role, team_id: teamId, models, quota });
       if (values.json) process.stdout.write(`${JSON.stringify({ id: record.id, name: record.name, role, team_id: teamId, key: secret })}\n`);
-      else process.stdout.write(`created key ${record.id} (${record.name}, role ${role}${values.team ? `, team ${values.team}` : ''}${models ? `, models ${models.join(',')}` : ''})\n${secret}\nThis key is shown once: store it now.\n`);
+      else process.stdout.write(`created key ${record.id} (${record.name}, role ${role}${values.team ? `, team ${values.team}` : ''}${models ? `, models ${models.join(',')}` : ''}${quota ? `; ${describeQuota(quota)}` : ''})\n${secret}\nThis key is shown once: store it now.\n`);
     });
     return;
   }
@@ -83,6 +87,21 @@ export async function keysCommand(argv: string[]): Promise<void> {
     });
     return;
   }
+  if (action === 'quota') {
+    const target = positionals[0];
+    if (!target) throw new UsageError('keys quota needs a key id');
+    await withControlPlane(values.config, async (cp) => {
+      const record = (await cp.keys.list()).find((k) => k.id === target && k.revokedAt === null);
+      if (record === undefined) throw new UsageError(`no active key with id "${target}"`);
+      const quota = values.clear ? null : (quotaFromOptions(values, record.quota) ?? record.quota);
+      if (quota !== record.quota) {
+        await cp.keys.setQuota(record.id, quota);
+        await cp.audit('key.quota', record.id, { quota });
+      }
+      process.stdout.write(values.json ? `${JSON.stringify({ id: record.id, quota })}\n` : `${record.id} (${record.name}): ${describeQuota(quota)}\n`);
+    });
+    return;
+  }
   if (action === 'rotate') {
     const target = positionals[0];
     if (!target) throw new UsageError('keys rotate needs a key id');
@@ -96,5 +115,8 @@ export async function keysCommand(argv: string[]): Promise<void> {
     });
     return;
   }
-  throw new UsageError('usage: archway keys create --name N [--team T] [--role R] [--models a,b] [--expires 30d] [--attributes k=v,…] | keys list | keys revoke ID | keys rotate ID [--grace 24h]');
+  throw new UsageError(
+    'usage: archway keys create --name N [--team T] [--role R] [--models a,b] [--expires 30d] [--attributes k=v,…] [--budget-usd 5 --budget-period day] [--rpm 60] [--tpm 20000]' +
+      ' | keys list | keys revoke ID | keys rotate ID [--grace 24h] | keys quota ID [--budget-usd …] [--rpm …] [--tpm …] [--clear]',
+  );
 }

@@ -3,6 +3,7 @@
 import { DuplicateNameError } from '../../stores/directory-store.ts';
 import { parseAttributes, withControlPlane } from '../control-plane.ts';
 import { parseCommandLine, UsageError } from '../usage-error.ts';
+import { describeQuota, QUOTA_OPTIONS, quotaFromOptions } from '../quota-options.ts';
 
 export async function teamsCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
@@ -10,7 +11,7 @@ export async function teamsCommand(argv: string[]): Promise<void> {
     args: rest,
     allowPositionals: true,
     strict: true,
-    options: { attributes: { type: 'string' }, config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+    options: { attributes: { type: 'string' }, config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, clear: { type: 'boolean' }, ...QUOTA_OPTIONS },
   });
   if (action === 'create') {
     const name = positionals[0];
@@ -34,5 +35,20 @@ export async function teamsCommand(argv: string[]): Promise<void> {
     });
     return;
   }
-  throw new UsageError('usage: archway teams create NAME [--attributes k=v,…] | teams list');
+  if (action === 'budget' || action === 'quota') {
+    // `teams budget T --usd 100 --period month` and `teams quota T --rpm 600 --tpm 100000`: one quota, set field by field.
+    const name = positionals[0];
+    if (!name) throw new UsageError(`teams ${action} needs a team name`);
+    await withControlPlane(values.config, async (cp) => {
+      const team = await cp.directory.team(name);
+      if (team === undefined) throw new UsageError(`no team "${name}"; create it with \`archway teams create ${name}\``);
+      const quota = values.clear ? null : quotaFromOptions(values, team.quota);
+      if (quota === undefined) throw new UsageError(`teams ${action} needs --usd N [--period day|week|month] [--alert-at 0.8], --rpm N, --tpm N or --clear`);
+      await cp.directory.setTeamQuota(team.id, quota);
+      await cp.audit('team.quota', team.id, { quota });
+      process.stdout.write(values.json ? `${JSON.stringify({ id: team.id, name: team.name, quota })}\n` : `team ${team.name}: ${describeQuota(quota)}\n`);
+    });
+    return;
+  }
+  throw new UsageError('usage: archway teams create NAME [--attributes k=v,…] | teams list | teams budget NAME --usd N [--period month] [--alert-at 0.8] | teams quota NAME [--rpm N] [--tpm N] [--clear]');
 }

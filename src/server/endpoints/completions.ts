@@ -10,6 +10,7 @@ import { respondStream } from '../../pipeline/respond-stream.ts';
 import { validateRequest } from '../../pipeline/validate-request.ts';
 import { guardInput } from '../../pipeline/guard-input.ts';
 import { bodyLimit, effectiveLimits, enforceLimits } from '../../pipeline/enforce-limits.ts';
+import { admitQuota } from '../../pipeline/admit-quota.ts';
 
 export function completionEndpoint(op: Operation): (ctx: RequestContext) => Promise<void> {
   return async (ctx) => {
@@ -22,10 +23,11 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     if (typeof body.model === 'string') ctx.model = body.model;
     enforceLimits(op, body, limits);
     const route = ctx.runtime.policies.routeFor(principal, resolveModel(ctx));
-    await guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
     if (route.backendsFor[op].length === 0) {
       throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
     }
+    await admitQuota(ctx, route, op);
+    await guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
     ctx.stream = op === 'chat' && body.stream === true;
     if (ctx.stream) await respondStream(ctx, route);
     else await respondJson(ctx, route, op);

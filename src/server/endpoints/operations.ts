@@ -14,14 +14,24 @@ export async function livez(ctx: RequestContext): Promise<void> {
   await sendJson(ctx, 200, '{"status":"ok"}', undefined, false);
 }
 
+/**
+ * Readiness depends on the gateway itself, not on providers: an outage upstream must not take every replica out of
+ * its load balancer (provider health is in the detail). The shared quota state is the gateway's own: when Redis does
+ * not answer, fail-open keeps serving ("degraded", still 200) and fail-closed refuses limited requests, so the replica
+ * says it is not ready (503).
+ */
+function readinessOf(ctx: RequestContext, draining: boolean): { status: string; code: number } {
+  if (draining) return { status: 'draining', code: 503 };
+  const state = ctx.services.quotas.status();
+  if (state.healthy) return { status: 'ready', code: 200 };
+  return state.on_unavailable === 'fail-closed' ? { status: 'unavailable', code: 503 } : { status: 'degraded', code: 200 };
+}
+
 export function readyz(readiness: Readiness): (ctx: RequestContext) => Promise<void> {
   return async (ctx) => {
-    const ready = readiness.ready();
-    const status = ready ? 200 : 503;
-    // Readiness depends on the gateway itself, not on providers: an outage upstream must not take every replica
-    // out of its load balancer. Provider health is in the detail.
+    const { status: state, code: status } = readinessOf(ctx, !readiness.ready());
     if (presentedKey(ctx.req.headers) === undefined) {
-      await sendJson(ctx, status, JSON.stringify({ status: ready ? 'ready' : 'draining' }), undefined, false);
+      await sendJson(ctx, status, JSON.stringify({ status: state }), undefined, false);
       return;
     }
     await authenticate(ctx, 'health');
@@ -45,7 +55,7 @@ export function readyz(readiness: Readiness): (ctx: RequestContext) => Promise<v
         };
       }),
     }));
-    await sendJson(ctx, status, JSON.stringify({ status: ready ? 'ready' : 'draining', models }), undefined, false);
+    await sendJson(ctx, status, JSON.stringify({ status: state, quota_state: ctx.services.quotas.status(), models }), undefined, false);
   };
 }
 

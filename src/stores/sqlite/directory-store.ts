@@ -2,6 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Role } from '../../config/security-schema.ts';
 import type { LimitsOverride } from '../key-store.ts';
+import type { Quota } from '../../config/cost-schema.ts';
 import {
   DuplicateNameError,
   newTeamId,
@@ -18,6 +19,7 @@ interface TeamRow {
   name: string;
   attributes: string;
   limits: string | null;
+  quota: string | null;
   created_at: number;
 }
 
@@ -37,6 +39,7 @@ const toTeam = (r: TeamRow): TeamRecord => ({
   name: r.name,
   attributes: JSON.parse(r.attributes) as Record<string, string>,
   limits: r.limits === null ? null : (JSON.parse(r.limits) as LimitsOverride),
+  quota: r.quota === null ? null : (JSON.parse(r.quota) as Quota),
   createdAt: r.created_at,
 });
 
@@ -59,13 +62,15 @@ export class SqliteDirectoryStore implements DirectoryStore {
   readonly #insertTeam: StatementSync;
   readonly #listTeams: StatementSync;
   readonly #team: StatementSync;
+  readonly #setTeamQuota: StatementSync;
   readonly #insertUser: StatementSync;
   readonly #listUsers: StatementSync;
   readonly #user: StatementSync;
   readonly #disableUser: StatementSync;
 
   constructor(db: DatabaseSync) {
-    this.#insertTeam = db.prepare('INSERT INTO teams (id, name, attributes, limits, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.#insertTeam = db.prepare('INSERT INTO teams (id, name, attributes, limits, quota, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#setTeamQuota = db.prepare('UPDATE teams SET quota = ? WHERE id = ? OR name = ?');
     this.#listTeams = db.prepare('SELECT * FROM teams ORDER BY created_at, rowid');
     this.#team = db.prepare('SELECT * FROM teams WHERE id = ? OR name = ?');
     this.#insertUser = db.prepare('INSERT INTO users (id, subject, name, role, team_id, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -75,9 +80,10 @@ export class SqliteDirectoryStore implements DirectoryStore {
   }
 
   async createTeam(input: NewTeam): Promise<TeamRecord> {
-    const team: TeamRecord = { id: newTeamId(), name: input.name, attributes: input.attributes ?? {}, limits: input.limits ?? null, createdAt: Date.now() };
+    const team: TeamRecord = { id: newTeamId(), name: input.name, attributes: input.attributes ?? {}, limits: input.limits ?? null, quota: input.quota ?? null, createdAt: Date.now() };
+    const json = (v: object | null): string | null => (v === null ? null : JSON.stringify(v));
     try {
-      this.#insertTeam.run(team.id, team.name, JSON.stringify(team.attributes), team.limits === null ? null : JSON.stringify(team.limits), team.createdAt);
+      this.#insertTeam.run(team.id, team.name, JSON.stringify(team.attributes), json(team.limits), json(team.quota), team.createdAt);
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateNameError(`a team named "${input.name}" already exists`);
       throw err;
@@ -87,6 +93,10 @@ export class SqliteDirectoryStore implements DirectoryStore {
 
   async listTeams(): Promise<TeamRecord[]> {
     return (this.#listTeams.all() as unknown as TeamRow[]).map(toTeam);
+  }
+
+  async setTeamQuota(idOrName: string, quota: Quota | null): Promise<boolean> {
+    return Number(this.#setTeamQuota.run(quota === null ? null : JSON.stringify(quota), idOrName, idOrName).changes) > 0;
   }
 
   async team(idOrName: string): Promise<TeamRecord | undefined> {

@@ -1,5 +1,6 @@
 // API keys in SQLite.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Quota } from '../../config/cost-schema.ts';
 import { displayPrefix, generateKeySecret, hashKey, newKeyId, type ApiKeyRecord, type KeyRole, type KeyStore, type LimitsOverride, type NewKey } from '../key-store.ts';
 
 interface KeyRow {
@@ -12,6 +13,7 @@ interface KeyRow {
   models: string | null;
   attributes: string;
   limits: string | null;
+  quota: string | null;
   owner: string | null;
   created_at: number;
   expires_at: number | null;
@@ -29,6 +31,7 @@ function toRecord(row: KeyRow): ApiKeyRecord {
     models: row.models === null ? null : (JSON.parse(row.models) as string[]),
     attributes: JSON.parse(row.attributes) as Record<string, string>,
     limits: row.limits === null ? null : (JSON.parse(row.limits) as LimitsOverride),
+    quota: row.quota === null ? null : (JSON.parse(row.quota) as Quota),
     owner: row.owner,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
@@ -43,16 +46,18 @@ export class SqliteKeyStore implements KeyStore {
   readonly #version: StatementSync;
   readonly #get: StatementSync;
   readonly #expire: StatementSync;
+  readonly #setQuota: StatementSync;
   readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT INTO api_keys (id, name, prefix, hash, role, team_id, models, attributes, limits, owner, created_at, expires_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      `INSERT INTO api_keys (id, name, prefix, hash, role, team_id, models, attributes, limits, quota, owner, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
     );
     this.#get = db.prepare('SELECT * FROM api_keys WHERE id = ? AND revoked_at IS NULL');
     this.#expire = db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?');
+    this.#setQuota = db.prepare('UPDATE api_keys SET quota = ? WHERE id = ? AND revoked_at IS NULL');
     // rowid, not id, breaks ties: ids are random, so keys created in the same millisecond listed in random order.
     this.#list = db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid');
     this.#revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL');
@@ -71,6 +76,7 @@ export class SqliteKeyStore implements KeyStore {
       models: input.models ?? null,
       attributes: input.attributes ?? {},
       limits: input.limits ?? null,
+      quota: input.quota ?? null,
       owner: input.owner ?? null,
       createdAt: Date.now(),
       expiresAt: input.expiresAt ?? null,
@@ -86,6 +92,7 @@ export class SqliteKeyStore implements KeyStore {
       record.models === null ? null : JSON.stringify(record.models),
       JSON.stringify(record.attributes),
       record.limits === null ? null : JSON.stringify(record.limits),
+      record.quota === null ? null : JSON.stringify(record.quota),
       record.owner,
       record.createdAt,
       record.expiresAt,
@@ -120,6 +127,10 @@ export class SqliteKeyStore implements KeyStore {
   async revoke(idOrPrefix: string): Promise<boolean> {
     const result = this.#revoke.run(Date.now(), idOrPrefix, idOrPrefix);
     return Number(result.changes) > 0;
+  }
+
+  async setQuota(id: string, quota: Quota | null): Promise<boolean> {
+    return Number(this.#setQuota.run(quota === null ? null : JSON.stringify(quota), id).changes) > 0;
   }
 
   async version(): Promise<number> {

@@ -101,4 +101,35 @@ export const MIGRATIONS: readonly string[] = [
     hash       TEXT NOT NULL
   );
   `,
+  `
+  -- Cost (issue 6): what each request cost, whether a cache answered it, per-key and per-team quotas set through
+  -- the CLI and admin API, and a daily roll-up of usage kept in the same transaction as the request-log rows.
+  ALTER TABLE request_log ADD COLUMN cached_tokens INTEGER;
+  ALTER TABLE request_log ADD COLUMN reasoning_tokens INTEGER;
+  ALTER TABLE request_log ADD COLUMN cost_usd REAL;      -- NULL when the model has no price
+  ALTER TABLE request_log ADD COLUMN cache TEXT;         -- 'exact' or 'semantic' when a cache answered
+  ALTER TABLE request_log ADD COLUMN saved_usd REAL;     -- what a cache hit would have cost
+
+  ALTER TABLE api_keys ADD COLUMN quota TEXT;            -- JSON (config Quota), NULL for none
+  ALTER TABLE teams ADD COLUMN quota TEXT;
+
+  -- One row per UTC day, key, team and model ('' when there is none): usage reports and budgets read this, never a
+  -- scan of the request log.
+  CREATE TABLE usage_daily (
+    day                TEXT NOT NULL,                    -- YYYY-MM-DD, UTC
+    key_id             TEXT NOT NULL,
+    team_id            TEXT NOT NULL,
+    model              TEXT NOT NULL,
+    requests           INTEGER NOT NULL DEFAULT 0,
+    errors             INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens      INTEGER NOT NULL DEFAULT 0,
+    completion_tokens  INTEGER NOT NULL DEFAULT 0,
+    cached_tokens      INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens   INTEGER NOT NULL DEFAULT 0,
+    cost_usd           REAL NOT NULL DEFAULT 0,
+    cache_hits         INTEGER NOT NULL DEFAULT 0,
+    saved_usd          REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, key_id, team_id, model)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,7 +1,7 @@
 // The request log in SQLite. Used from the log writer's worker thread, never from the event loop of the server.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RequestLogQuery, RequestLogRow, RequestLogStore } from '../request-log.ts';
-import { INSERT_REQUEST_LOG, insertTuples } from './request-log-sql.js';
+import { insertTuples, prepareStatements } from './request-log-sql.js';
 import { rowToTuple } from './request-log-wire.ts';
 
 interface LogRow {
@@ -19,6 +19,11 @@ interface LogRow {
   ttft_ms: number | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  cached_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  cache: string | null;
+  saved_usd: number | null;
   error: string | null;
 }
 
@@ -38,25 +43,30 @@ function fromRow(r: LogRow): RequestLogRow {
     ttftMs: r.ttft_ms,
     promptTokens: r.prompt_tokens,
     completionTokens: r.completion_tokens,
+    cachedTokens: r.cached_tokens,
+    reasoningTokens: r.reasoning_tokens,
+    costUsd: r.cost_usd,
+    cache: r.cache as RequestLogRow['cache'],
+    savedUsd: r.saved_usd,
     error: r.error,
   };
 }
 
 export class SqliteRequestLogStore implements RequestLogStore {
   readonly #db: DatabaseSync;
-  readonly #insert: StatementSync;
+  readonly #statements: ReturnType<typeof prepareStatements>;
   readonly #count: StatementSync;
   readonly #get: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#insert = db.prepare(INSERT_REQUEST_LOG);
+    this.#statements = prepareStatements(db);
     this.#count = db.prepare('SELECT COUNT(*) AS n FROM request_log');
     this.#get = db.prepare('SELECT * FROM request_log WHERE id = ?');
   }
 
   async insertBatch(rows: readonly RequestLogRow[]): Promise<void> {
-    insertTuples(this.#db, this.#insert, rows.map(rowToTuple));
+    insertTuples(this.#db, this.#statements, rows.map(rowToTuple));
   }
 
   async query(q: RequestLogQuery): Promise<RequestLogRow[]> {

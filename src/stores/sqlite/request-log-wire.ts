@@ -7,7 +7,7 @@ import type { RowTuple } from './request-log-sql.js';
 
 /** A row as an array in the table's column order (request-log-sql.js). */
 export function rowToTuple(r: RequestLogRow): RowTuple {
-  const tuple: RowTuple = [r.id, r.ts, r.keyId, r.endpoint, r.model, r.backend, r.attempts, r.stream, r.status, r.latencyMs, r.ttftMs, r.promptTokens, r.completionTokens, r.error, r.teamId];
+  const tuple: RowTuple = [r.id, r.ts, r.keyId, r.endpoint, r.model, r.backend, r.attempts, r.stream, r.status, r.latencyMs, r.ttftMs, r.promptTokens, r.completionTokens, r.error, r.teamId, r.cachedTokens, r.reasoningTokens, r.costUsd, r.cache, r.savedUsd];
   if (r.content === undefined) return tuple;
   const c = r.content;
   return [...tuple, c.kid, c.request.toString('base64'), c.response === null ? null : c.response.toString('base64')] as unknown as RowTuple;
@@ -35,6 +35,11 @@ export function decodeRows(payload: string): RequestLogRow[] {
     completionTokens: t[12],
     error: t[13],
     teamId: t[14],
-    ...(t[15] ? { content: { kid: t[15], request: Buffer.from(t[16]!, 'base64'), response: t[17] ? Buffer.from(t[17], 'base64') : null } } : {}),
+    cachedTokens: t[15],
+    reasoningTokens: t[16],
+    costUsd: t[17],
+    cache: t[18] as RequestLogRow['cache'],
+    savedUsd: t[19],
+    ...(t[20] ? { content: { kid: t[20], request: Buffer.from(t[21]!, 'base64'), response: t[22] ? Buffer.from(t[22], 'base64') : null } } : {}),
   }));
 }

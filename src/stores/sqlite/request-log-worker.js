@@ -5,13 +5,12 @@
 // migrated by the process that starts this thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DatabaseSync } from 'node:sqlite';
-import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, INSERT_REQUEST_CONTENT, INSERT_REQUEST_LOG, insertTuples } from './request-log-sql.js';
+import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, insertTuples, prepareStatements } from './request-log-sql.js';
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const db = new DatabaseSync(workerData.path, { timeout: BUSY_TIMEOUT_MS });
 db.exec(CONNECTION_PRAGMAS);
-const insert = db.prepare(INSERT_REQUEST_LOG);
-const insertContent = db.prepare(INSERT_REQUEST_CONTENT);
+const statements = prepareStatements(db);
 
 port.on('message', (/** @type {{ seq: number, rows: string } | { close: true }} */ msg) => {
   if ('close' in msg) {
@@ -20,7 +19,7 @@ port.on('message', (/** @type {{ seq: number, rows: string } | { close: true }} 
     return;
   }
   try {
-    insertTuples(db, insert, JSON.parse(msg.rows), insertContent);
+    insertTuples(db, statements, JSON.parse(msg.rows));
     port.postMessage({ seq: msg.seq });
   } catch (err) {
     port.postMessage({ seq: msg.seq, error: String(err) });

@@ -4,13 +4,14 @@ import { Type } from '@sinclair/typebox';
 import { GatewayError } from '../../../errors.ts';
 import { authorize } from '../../../pipeline/authenticate.ts';
 import type { RequestContext } from '../../../pipeline/context.ts';
-import { GRANTABLE_ROLES, inScope, type Scope } from '../../../auth/permissions.ts';
+import { GRANTABLE_ROLES, inScope, requirePermission, type Scope } from '../../../auth/permissions.ts';
 import type { Principal } from '../../../auth/principal.ts';
 import { ApiLimitsSchema, AttributesSchema, RoleName, type ApiLimits, type Attributes, type Role } from '../../../config/security-schema.ts';
 import type { ApiKeyRecord } from '../../../stores/key-store.ts';
 import { parseDuration } from '../../../cli/duration.ts';
 import { notFound, readBody, reply } from './admin-io.ts';
 import { compile } from '../../../validation/compile.ts';
+import { QuotaSchema, type Quota } from '../../../config/cost-schema.ts';
 
 const CreateKey = Type.Object(
   {
@@ -21,10 +22,12 @@ const CreateKey = Type.Object(
     expires_in: Type.Optional(Type.String({ pattern: '^\\d+\\s*[smhdw]$' })),
     attributes: Type.Optional(AttributesSchema),
     limits: Type.Optional(Type.Partial(ApiLimitsSchema, { additionalProperties: false })),
+    quota: Type.Optional(QuotaSchema),
   },
   { additionalProperties: false },
 );
 interface CreateKeyBody {
+  quota?: Quota;
   name: string;
   role?: Role;
   team?: string;
@@ -49,6 +52,7 @@ export function publicKey(record: ApiKeyRecord): Record<string, unknown> {
     models: record.models,
     attributes: record.attributes,
     limits: record.limits,
+    quota: record.quota,
     owner: record.owner,
     created_at: new Date(record.createdAt).toISOString(),
     expires_at: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
@@ -90,6 +94,8 @@ export async function createKey(ctx: RequestContext): Promise<void> {
       param: 'models',
     });
   }
+  // Setting a budget or rate limit is its own permission: a developer must not lift the limits of its own keys.
+  if (body.quota !== undefined) requirePermission(principal, 'quotas:write');
   const teamId = await resolveTeam(ctx, principal, scope, body.team);
   const { record, secret } = await ctx.services.keyStore.create({
     name: body.name,
@@ -99,14 +105,15 @@ export async function createKey(ctx: RequestContext): Promise<void> {
     expiresAt: body.expires_in === undefined ? null : Date.now() + parseDuration(body.expires_in),
     attributes: body.attributes ?? {},
     limits: body.limits ?? null,
+    quota: body.quota ?? null,
     owner: principal.keyId,
   });
   await ctx.services.keys.refresh();
-  await ctx.services.audit.act(ctx, 'key.create', record.id, { name: record.name, role, team_id: teamId, models: record.models });
+  await ctx.services.audit.act(ctx, 'key.create', record.id, { name: record.name, role, team_id: teamId, models: record.models, quota: record.quota });
   await reply(ctx, 201, { ...publicKey(record), key: secret });
 }
 
-async function keyInScope(ctx: RequestContext, principal: Principal, scope: Scope, id: string): Promise<ApiKeyRecord> {
+export async function keyInScope(ctx: RequestContext, principal: Principal, scope: Scope, id: string): Promise<ApiKeyRecord> {
   const record = (await ctx.services.keyStore.list()).find((k) => k.id === id && k.revokedAt === null);
   if (record === undefined || !inScope(principal, scope, record)) throw notFound(`key ${id}`);
   return record;

@@ -6,6 +6,8 @@ import { getConfig } from './config.ts';
 import { createKey, listKeys, revokeKey, rotateKey } from './keys.ts';
 import { getLog, listLogs } from './logs.ts';
 import { createTeam, createUser, disableUser, listTeams, listUsers } from './teams.ts';
+import { clearKeyQuota, clearTeamQuota, getKeyQuota, getTeamQuota, setKeyQuota, setTeamQuota } from './quotas.ts';
+import { getUsage } from './usage.ts';
 
 export function registerAdminRoutes(router: Router): void {
   router
@@ -13,6 +15,13 @@ export function registerAdminRoutes(router: Router): void {
     .add('POST', '/admin/keys', createKey)
     .add('DELETE', '/admin/keys/:id', revokeKey)
     .add('POST', '/admin/keys/:id/rotate', rotateKey)
+    .add('GET', '/admin/keys/:id/quota', getKeyQuota)
+    .add('PUT', '/admin/keys/:id/quota', setKeyQuota)
+    .add('DELETE', '/admin/keys/:id/quota', clearKeyQuota)
+    .add('GET', '/admin/teams/:id/quota', getTeamQuota)
+    .add('PUT', '/admin/teams/:id/quota', setTeamQuota)
+    .add('DELETE', '/admin/teams/:id/quota', clearTeamQuota)
+    .add('GET', '/admin/usage', getUsage)
     .add('GET', '/admin/teams', listTeams)
     .add('POST', '/admin/teams', createTeam)
     .add('GET', '/admin/users', listUsers)

@@ -38,6 +38,7 @@ const publicTeam = (t: TeamRecord): Record<string, unknown> => ({
   name: t.name,
   attributes: t.attributes,
   limits: t.limits,
+  quota: t.quota,
   created_at: new Date(t.createdAt).toISOString(),
 });
 

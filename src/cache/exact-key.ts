@@ -1,0 +1,111 @@
+// The exact cache's key: a SHA-256 over the scope (tenant, model, model version) and a canonical form of the request
+// body, so two requests that differ only in key order, whitespace or fields that do not change the answer share an
+// entry, and nothing crosses tenants or model versions (a new version makes new keys; the old entries age out).
+//
+// The canonical form is JSON with object keys sorted at every level, written in one pass over the parsed body: each
+// value is visited once and only strings go through JSON.stringify, so a typical 1–4 KB body costs a few µs.
+import { createHash } from 'node:crypto';
+
+export interface ExactKeyScope {
+  /** Whose cache: entries are never shared across tenants (a key, a team, an organisation: the caller decides). */
+  readonly tenant: string;
+  /** The model as configured (the name the client sent, resolved). */
+  readonly model: string;
+  /** Changes when the model behind the name changes (its backends' upstream models, a version in the config). */
+  readonly modelVersion: string;
+}
+
+/**
+ * Top-level request fields left out of the key: none changes what the model answers.
+ * - stream, stream_options: a cached answer is served either way (as JSON or replayed as a stream), with or without
+ *   the usage chunk;
+ * - user, safety_identifier: who the end user is, for the provider's abuse monitoring;
+ * - metadata, store: tags for, and whether to keep, the provider's stored copy of the completion. A hit is not
+ *   stored at the provider again: a client that needs every completion stored there sends `x-archway-cache: off`;
+ * - service_tier: which capacity and price serve the request, not what it answers;
+ * - prompt_cache_key, prompt_cache_retention, prompt_cache_options: hints for the provider's own prompt cache.
+ * Everything else stays in, unknown fields included: a field we do not know may change the answer.
+ */
+export const FIELDS_NOT_IN_KEY: ReadonlySet<string> = new Set([
+  'stream',
+  'stream_options',
+  'user',
+  'safety_identifier',
+  'metadata',
+  'store',
+  'service_tier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'prompt_cache_options',
+]);
+
+/** Deeper than any real request (tool schemas nest a dozen levels at most); a body nested beyond is not cached. */
+const MAX_DEPTH = 128;
+
+class TooDeep extends Error {}
+
+function write(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return undefined; // undefined, functions: absent, as JSON.stringify has them
+  }
+  if (value === null) return 'null';
+  if (depth > MAX_DEPTH) throw new TooDeep();
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += write(value[i], depth + 1) ?? 'null';
+    }
+    return out + ']';
+  }
+  return writeObject(value as Readonly<Record<string, unknown>>, depth, undefined);
+}
+
+function writeObject(object: Readonly<Record<string, unknown>>, depth: number, omit: ReadonlySet<string> | undefined): string {
+  // Default sort compares UTF-16 code units: a fixed order, whatever the locale.
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    if (omit?.has(key)) continue;
+    const text = write(object[key], depth + 1);
+    if (text === undefined) continue;
+    out += first ? JSON.stringify(key) : ',' + JSON.stringify(key);
+    out += ':' + text;
+    first = false;
+  }
+  return out + '}';
+}
+
+/**
+ * `body` as JSON with its keys sorted at every level, without the top-level fields in `omit`; undefined when it is
+ * nested too deep to be worth keying.
+ */
+export function canonicalJson(body: Readonly<Record<string, unknown>>, omit?: ReadonlySet<string>): string | undefined {
+  try {
+    return writeObject(body, 0, omit);
+  } catch (err) {
+    if (err instanceof TooDeep) return undefined;
+    throw err;
+  }
+}
+
+/** The exact cache's key (43 characters of base64url), or undefined for a body that cannot be keyed (not cached). */
+export function exactCacheKey(scope: ExactKeyScope, body: Readonly<Record<string, unknown>>): string | undefined {
+  const canonical = canonicalJson(body, FIELDS_NOT_IN_KEY);
+  if (canonical === undefined) return undefined;
+  // The scope as a JSON array cannot run into the body that follows it, whatever characters its parts hold.
+  return createHash('sha256')
+    .update(JSON.stringify([scope.tenant, scope.model, scope.modelVersion]))
+    .update(canonical)
+    .digest('base64url');
+}

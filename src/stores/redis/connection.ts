@@ -1,0 +1,74 @@
+// A Redis connection for state on the request path (quota counters, cool-downs). It fails fast instead of waiting:
+// a command sent while Redis is away is refused at once, and one that gets no answer within the timeout fails, so
+// the caller can apply its fail-open or fail-closed policy without holding the request. Behind that, the client
+// keeps reconnecting for as long as the process lives, so the gateway recovers by itself when Redis returns.
+import { Redis } from 'ioredis';
+
+export interface RedisConnectionOptions {
+  /** redis://[user:password@]host:port[/db], or rediss:// for TLS. */
+  readonly url: string;
+  /** A command without an answer after this long fails (default 250 ms). */
+  readonly timeoutMs?: number;
+  /** Shown in CLIENT LIST, to tell the gateway's connections apart. */
+  readonly name?: string;
+  /** Connection errors (refused, reset, timed out). They repeat on every reconnect attempt while Redis is away. */
+  readonly onError?: (error: Error) => void;
+}
+
+// Reconnect after 50, 100, 150 ms … and then every second: soon enough to notice Redis is back, rarely enough to cost
+// nothing while it is not.
+const MAX_RECONNECT_DELAY_MS = 1_000;
+
+export function connectRedis(options: RedisConnectionOptions): Redis {
+  const timeoutMs = options.timeoutMs ?? 250;
+  const client = new Redis(options.url, {
+    enableOfflineQueue: false,
+    commandTimeout: timeoutMs,
+    // A command lost with its connection fails at once rather than being resent after a reconnect.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
+    // An unanswered connection attempt (a black-holed host) is given up soon, so the next one starts.
+    connectTimeout: Math.max(1_000, 4 * timeoutMs),
+    // A connection that stops answering altogether is dropped and made again, rather than timing out forever.
+    socketTimeout: Math.max(2_000, 8 * timeoutMs),
+    ...(options.name === undefined ? {} : { connectionName: options.name }),
+  });
+  // Without a listener ioredis reports every failed reconnect attempt on the console.
+  client.on('error', options.onError ?? ignore);
+  return client;
+}
+
+/** Whether the client can send a command now (connected, and past the handshake). */
+export function isRedisUsable(client: Redis): boolean {
+  return client.status === 'ready';
+}
+
+/** Resolves true once the client is usable, or false if it is not within `timeoutMs`. */
+export function waitUntilUsable(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (isRedisUsable(client)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (usable: boolean): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(usable);
+    };
+    const onReady = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}
+
+/** Closes the connection for good (no more reconnecting), politely if Redis is there. */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    if (isRedisUsable(client)) await client.quit();
+  } catch {
+    // Gone or too slow: the disconnect below is all that is left to do.
+  } finally {
+    client.disconnect();
+  }
+}
+
+function ignore(): void {}
