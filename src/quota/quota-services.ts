@@ -13,6 +13,17 @@ import { budgetSeeds } from './budget-seed.ts';
 import { QuotaGate } from './quota-gate.ts';
 import { MICRO_USD } from './quota-plan.ts';
 
+/** The URL without its password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 export interface QuotaServices {
   readonly gate: QuotaGate;
   readonly coolDowns: CoolDownBus;
@@ -25,7 +36,12 @@ export async function createQuotaServices(config: Config, usage: UsageStore, log
   let shared: QuotaStore | undefined;
   let coolDowns: CoolDownBus;
   if (state !== undefined) {
-    shared = new RedisQuotaStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
+    const redis = new RedisQuotaStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
+    // Requests admitted before the connection is up would be counted locally: start once Redis answers, or say why not.
+    if (!(await redis.ready(Math.max(2_000, 4 * state.timeout_ms)))) {
+      log.warn({ state: redactUrl(state.url), on_unavailable: state.on_unavailable }, 'Redis (config state) does not answer at start; limits follow state.on_unavailable until it does');
+    }
+    shared = redis;
     coolDowns = new RedisCoolDownBus({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
   } else {
     coolDowns = new LocalCoolDownBus();

@@ -138,6 +138,14 @@ export function quotaStoreConformance(name: string, open: () => Promise<QuotaSto
       assert.equal(await used(charge('tpm', 0, 10), T0 + 3 * MIN), 0);
     });
 
+    it('counts nothing of a bucket that has left the window, after a gap', async () => {
+      assert.ok((await store.admit([charge('gap', 10, 10)], T0 + 59_000)).admitted);
+      assert.equal(await used(charge('gap', 0, 10), T0 + MIN + 59_000), 1, 'still 1/60 of 10 in the window, rounded up');
+      const r = await store.admit([charge('gap', 10, 10)], T0 + 2 * MIN);
+      assert.deepEqual(r, { admitted: true, states: [{ used: 10, limit: 10, resetAt: T0 + 4 * MIN }] });
+      assert.equal(await used(charge('gap', 0, 10), T0 + 3 * MIN + 30_000), 5);
+    });
+
     it('tells when a bucket too full on its own fits again: as it decays as the previous bucket', async () => {
       assert.ok((await store.admit([charge('rps', 10, 10)], T0 + 1_000)).admitted);
       const r = await store.admit([charge('rps', 1, 10)], T0 + 2_000);

@@ -39,9 +39,10 @@ export function connectRedis(options: RedisConnectionOptions): Redis {
   return client;
 }
 
-/** Whether the client can send a command now (connected, and past the handshake). */
+/** Whether the client can send a command now: connected, past the handshake, and the socket not yet closing. */
 export function isRedisUsable(client: Redis): boolean {
-  return client.status === 'ready';
+  // The socket turns unwritable as soon as the server hangs up, a moment before ioredis changes its status.
+  return client.status === 'ready' && client.stream?.writable === true;
 }
 
 /** Resolves true once the client is usable, or false if it is not within `timeoutMs`. */

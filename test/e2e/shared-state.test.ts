@@ -1,0 +1,149 @@
+// Budgets and rate limits shared by two gateway replicas through one real Redis: a limit of 60 requests a minute is
+// 60 in total, a budget holds over both, and losing Redis makes each gateway follow its configured policy, then
+// recover by itself when Redis is back.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { bearer, get, post, type RawResponse } from '../helpers/http.ts';
+import { closeAll, startSimulators } from '../helpers/simulators.ts';
+import { REDIS_SKIP_MESSAGE, startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
+
+const redis = await startRedisServer();
+
+function config(url: string, prefix: string, extra: { quotas: string; policy?: string }): string {
+  return `
+state: { url: ${url}, prefix: "${prefix}", on_unavailable: ${extra.policy ?? 'fail-open'}, timeout_ms: 200 }
+pricing:
+  metered: { input: 1000, output: 2000 }
+quotas:
+${extra.quotas}
+models:
+  metered:
+    backends:
+      - provider: simulator
+        simulator: { latency_ms: 20, completion_tokens: 16 }
+  free:
+    backends:
+      - provider: simulator
+`;
+}
+
+const chat = (gw: TestGateway, model = 'metered'): Promise<RawResponse> =>
+  post(`${gw.baseURL}/chat/completions`, { model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 }, bearer(gw.adminKey));
+
+async function pair(url: string, prefix: string, extra: { quotas: string; policy?: string }): Promise<[TestGateway, TestGateway]> {
+  const yaml = config(url, prefix, extra);
+  return [await startGateway(yaml), await startGateway(yaml)];
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const readyStatus = async (gw: TestGateway): Promise<[number, string]> => {
+  const res = await get(`${gw.url}/readyz`);
+  return [res.status, res.json<{ status: string }>().status];
+};
+
+describe('state shared through Redis by two gateways', { skip: redis === undefined ? REDIS_SKIP_MESSAGE : false }, () => {
+  const server = redis as RedisServer;
+  const open: TestGateway[] = [];
+  after(async () => {
+    await Promise.all(open.map((g) => g.close()));
+    await server.close();
+  });
+
+  it('60 requests a minute is 60 in total over both replicas, not 120', async () => {
+    const gws = await pair(server.url, 'rpm:', { quotas: '  keys: { env-admin: { rpm: 60 } }' });
+    open.push(...gws);
+    const results = await Promise.all(Array.from({ length: 150 }, (_, i) => chat(gws[i % 2]!)));
+    const ok = results.filter((r) => r.status === 200).length;
+    assert.equal(ok + results.filter((r) => r.status === 429).length, 150);
+    // 60 unless the burst straddles a minute boundary, where the sliding window's weighting can round one or two below.
+    assert.ok(ok <= 60 && ok >= 58, `${ok} answered`);
+    for (const gw of gws) assert.ok(results.some((r, i) => i % 2 === gws.indexOf(gw) && r.status === 200), 'both replicas served some');
+  });
+
+  it('a hard budget holds over both replicas under 200 concurrent requests', async () => {
+    // Worst case reserved per request $0.040, real cost $0.034 (see budgets.test.ts): a $0.4 budget fits 10 to 11.
+    const gws = await pair(server.url, 'budget:', { quotas: '  keys: { env-admin: { budget_usd: 0.4, period: day } }' });
+    open.push(...gws);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => chat(gws[i % 2]!)));
+    const ok = results.filter((r) => r.status === 200).length;
+    assert.ok(ok >= 10 && ok <= 11, `${ok} answered over both replicas`);
+    let spent = 0;
+    for (const gw of gws) {
+      const rows = (await get(`${gw.url}/admin/usage?group_by=key`, bearer(gw.adminKey))).json<{ data: { cost_usd: number }[] }>().data;
+      spent += rows.reduce((sum, r) => sum + r.cost_usd, 0);
+    }
+    assert.ok(spent <= 0.4 + 1e-9, `spent $${spent} of $0.4`);
+  });
+
+  it('fail-open: without Redis the gateway serves on, counting locally, says "degraded", and recovers', async () => {
+    const gws = await pair(server.url, 'open:', { quotas: '  keys: { env-admin: { rpm: 1000 } }' });
+    open.push(...gws);
+    const [gw] = gws;
+    assert.equal((await chat(gw)).status, 200);
+    assert.deepEqual(await readyStatus(gw), [200, 'ready']);
+    await server.stop();
+    const during = await chat(gw);
+    assert.equal(during.status, 200, during.text);
+    assert.equal(during.headers['x-ratelimit-limit-requests'], '1000', 'still limited, in this process');
+    assert.deepEqual(await readyStatus(gw), [200, 'degraded']);
+    const detail = (await get(`${gw.url}/readyz`, bearer(gw.adminKey))).json<{ quota_state: { healthy: boolean; counting_locally: boolean } }>();
+    assert.equal(detail.quota_state.healthy, false);
+    assert.equal(detail.quota_state.counting_locally, true);
+    await server.restart();
+    await until('the gateway is ready again', async () => (await readyStatus(gw))[1] === 'ready');
+    assert.equal((await chat(gw)).status, 200);
+    const after = (await get(`${gw.url}/readyz`, bearer(gw.adminKey))).json<{ quota_state: { counting_locally: boolean } }>();
+    assert.equal(after.quota_state.counting_locally, false, 'counting in Redis again');
+  });
+
+  it('fail-closed: without Redis limited requests get a 503, unlimited ones still pass, and it recovers', async () => {
+    const gws = await pair(server.url, 'closed:', { quotas: '  models: { metered: { rpm: 1000 } }', policy: 'fail-closed' });
+    open.push(...gws);
+    // Only the model "metered" has a quota here: requests to "free" never need the state store.
+    const [gw] = gws;
+    assert.equal((await chat(gw)).status, 200);
+    await server.stop();
+    const refused = await chat(gw);
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(refused.json<{ error: { code: string } }>().error.code, 'quota_state_unavailable');
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    assert.deepEqual(await readyStatus(gw), [503, 'unavailable']);
+    assert.equal((await chat(gw, 'free')).status, 200, 'a request nothing limits does not need Redis');
+    await server.restart();
+    await until('the gateway is ready again', async () => (await readyStatus(gw))[0] === 200);
+    assert.equal((await chat(gw)).status, 200);
+  });
+
+  it("a backend's 429 cool-down seen by one replica cools it on the other", async () => {
+    const [sim] = await startSimulators(1, { faults: { rate_limit_rate: 1, retry_after_s: 30 } });
+    const yaml = `
+state: { url: ${server.url}, prefix: "cool:" }
+reliability: { retry: { max_attempts: 1 } }
+models:
+  limited:
+    backends:
+      - { name: shared-upstream, provider: openai, base_url: ${sim!.url}/v1 }
+`;
+    const gws = [await startGateway(yaml), await startGateway(yaml)];
+    open.push(...gws);
+    try {
+      const coolingDown = async (gw: TestGateway): Promise<boolean> => {
+        const detail = (await get(`${gw.url}/readyz`, bearer(gw.adminKey))).json<{ models: { backends: { cooling_down: boolean }[] }[] }>();
+        return detail.models[0]!.backends[0]!.cooling_down;
+      };
+      assert.equal(await coolingDown(gws[1]!), false);
+      assert.equal((await chat(gws[0]!, 'limited')).status, 429);
+      await until('the other replica cools the backend down too', () => coolingDown(gws[1]!), 3_000);
+    } finally {
+      await closeAll([sim!]);
+    }
+  });
+});
