@@ -195,9 +195,6 @@ export class StreamAssembler {
     if (this.#id === undefined || this.#created === undefined || this.#model === undefined) {
       return { ok: false, reason: 'the stream lacks an id, created or model' };
     }
-    const rawUsage = this.#usage ?? (fallbackUsage === undefined ? undefined : openAIUsage(fallbackUsage));
-    const usage = usageFromOpenAI(rawUsage);
-    if (rawUsage === undefined || usage === undefined) return { ok: false, reason: 'the stream reported no usage' };
     const choices: Json[] = [];
     for (let index = 0; index < this.#choices.length; index++) {
       const state = this.#choices[index];
@@ -216,6 +213,9 @@ export class StreamAssembler {
       choices.push({ index, message, logprobs: null, finish_reason: state.finishReason });
     }
     if (choices.length === 0) return { ok: false, reason: 'the stream had no choices' };
+    const rawUsage = this.#usage ?? (fallbackUsage === undefined ? undefined : openAIUsage(fallbackUsage));
+    const usage = usageFromOpenAI(rawUsage);
+    if (rawUsage === undefined || usage === undefined) return { ok: false, reason: 'the stream reported no usage' };
     const completion: Record<string, unknown> = { id: this.#id, object: 'chat.completion', created: this.#created, model: this.#model, choices, usage: rawUsage };
     if (this.#systemFingerprint !== undefined) completion['system_fingerprint'] = this.#systemFingerprint;
     if (this.#serviceTier !== undefined) completion['service_tier'] = this.#serviceTier;

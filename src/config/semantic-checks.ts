@@ -59,7 +59,7 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       }
     });
   }
-  problems.push(...checkUpstreamTransport(config), ...policyProblems(config), ...guardrailProblems(config));
+  problems.push(...checkUpstreamTransport(config), ...policyProblems(config), ...guardrailProblems(config), ...costProblems(config));
   if (config.auth.oidc !== undefined && !/^https?:\/\/[^/]/.test(config.auth.oidc.jwks_url)) {
     problems.push({ path: 'auth.oidc.jwks_url', message: `must be an http(s) URL, got "${config.auth.oidc.jwks_url}"` });
   }
@@ -101,6 +101,26 @@ function guardrailProblems(config: Config): ConfigProblem[] {
     if ((REMOTE_GUARDRAIL_TYPES as readonly string[]).includes(d.type) && d.endpoint === undefined) {
       problems.push({ path: `guardrails.definitions.${name}.endpoint`, message: `a ${d.type} guardrail needs the service's endpoint URL` });
     }
+  }
+  return problems;
+}
+
+/** The semantic cache needs an embeddings model of this config; quotas and cache settings must name real models. */
+function costProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const semantic = config.cache.semantic;
+  const models = Object.keys(config.models);
+  if (semantic.enabled) {
+    const name = semantic.embeddings_model;
+    if (name === undefined) problems.push({ path: 'cache.semantic.embeddings_model', message: 'is required when the semantic cache is enabled: name a model of this config that serves embeddings' });
+    else if (!(name in config.models)) problems.push({ path: 'cache.semantic.embeddings_model', message: `no model "${name}" in this config (models: ${models.join(', ')})` });
+    else if (config.models[name]!.backends.every((b) => b.provider === 'anthropic')) problems.push({ path: 'cache.semantic.embeddings_model', message: `"${name}" has no backend that serves embeddings` });
+  }
+  semantic.models?.forEach((m, i) => {
+    if (!(m in config.models)) problems.push({ path: `cache.semantic.models[${i}]`, message: `no model "${m}" in this config` });
+  });
+  for (const m of Object.keys(config.quotas.models)) {
+    if (!(m in config.models)) problems.push({ path: `quotas.models.${m}`, message: `no model "${m}" in this config (models: ${models.join(', ')})` });
   }
   return problems;
 }

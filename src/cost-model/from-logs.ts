@@ -47,7 +47,7 @@ export function inputsFromUsage(rows: readonly UsageRow[], window: ObservedWindo
       cached_input_share: r.prompt_tokens > 0 ? Math.min(1, r.cached_tokens / r.prompt_tokens) : 0,
       cache_hit_rate: Math.min(1, r.cache_hits / n),
       price: found?.price ?? { input: 0, output: 0 },
-      price_source: found?.source ?? 'none',
+      price_source: found?.source ?? 'no price known',
     };
   });
   const errors = rows.reduce((acc, r) => acc + r.errors, 0);

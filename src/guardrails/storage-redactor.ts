@@ -12,3 +12,8 @@ export function redactForStorage(text: string): string {
   if (hits.length === 0) return text;
   return redact(text, hits.map((h): Finding => ({ guardrail: 'storage', ...h })));
 }
+
+/** Whether `text` holds personal data or a credential: such requests and answers are never cached. */
+export function containsPersonalData(text: string): boolean {
+  return detectPii(text).length > 0 || detectSecrets(text).length > 0;
+}

@@ -9,6 +9,7 @@ import type { ClientGone } from './client-gone.ts';
 import type { RedactionVault } from '../guardrails/vault.ts';
 import type { ListedPrice } from '../metering/prices.ts';
 import type { QuotaTicket } from '../quota/quota-gate.ts';
+import type { CachePlan } from './lookup-cache.ts';
 
 export interface RequestContext {
   readonly id: string;
@@ -43,6 +44,10 @@ export interface RequestContext {
   cache: 'exact' | 'semantic' | null;
   /** For a cache hit: what the answer cost when it was made. */
   savedUsd: number | null;
+  /** What may be cached of the answer (set by the cache stage on a miss). */
+  cachePlan: CachePlan | null;
+  /** USD spent on the request's behalf besides its answer (the semantic cache's embeddings call). */
+  overheadUsd: number;
   /** What the request reserved on its budgets and rate limits, settled once it ends. */
   quota: QuotaTicket | null;
   /** Headers of the response besides the usual ones (rate limits, cache status). */

@@ -7,11 +7,14 @@ import { redactForStorage } from '../guardrails/storage-redactor.ts';
 import { costOf } from '../metering/pricing.ts';
 import { MICRO_USD } from '../quota/quota-plan.ts';
 
-/** USD of what the request consumed upstream: nothing for a cache hit, null when no price is known. */
+/** USD of what the request consumed upstream: its answer's (nothing for a cache hit; null when no price is known) and its overhead. */
 function costOfRequest(ctx: RequestContext): number | null {
-  if (ctx.cache !== null) return 0;
-  if (ctx.usage === undefined) return ctx.price === undefined ? null : 0;
-  return ctx.price === undefined ? null : costOf(ctx.usage, ctx.price);
+  let answer: number | null;
+  if (ctx.cache !== null) answer = 0;
+  else if (ctx.price === undefined) answer = null;
+  else answer = ctx.usage === undefined ? 0 : costOf(ctx.usage, ctx.price);
+  // The semantic cache's embeddings call is paid whether or not it found an answer.
+  return ctx.overheadUsd === 0 ? answer : (answer ?? 0) + ctx.overheadUsd;
 }
 
 export function meterAndLog(ctx: RequestContext): Promise<void> {

@@ -7,6 +7,7 @@ import { UpstreamProtocolError } from '../upstream/attempt-failure.ts';
 import type { RequestContext } from './context.ts';
 import { routeToBackend } from './route.ts';
 import { guardOutput } from './guard-output.ts';
+import { storeAnswer } from './store-answer.ts';
 
 /** Embeddings of a large batch are big; anything past this is a runaway upstream. */
 const MAX_UPSTREAM_BODY = 256 * 1024 * 1024;
@@ -25,5 +26,6 @@ export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Op
   // Values masked for the model go back into its answer (as JSON string content, so escaped).
   if (ctx.vault !== null) body = Buffer.from(ctx.vault.restore(body.toString('utf8'), (v) => JSON.stringify(v).slice(1, -1)));
   ctx.responseBody = body;
+  if (ctx.cachePlan !== null) storeAnswer(ctx, body, ctx.usage);
   await sendJson(ctx, 200, body);
 }

@@ -15,6 +15,8 @@ import { meterAndLog } from './meter-and-log.ts';
 import { estimateUsage } from '../metering/estimate-usage.ts';
 import { routeToBackend, type Attempt } from './route.ts';
 import { StreamOutputGuard, type StreamGuardResult } from '../guardrails/stream-guard.ts';
+import { StreamAssembler } from '../cache/stream-assembler.ts';
+import { storeAnswer } from './store-answer.ts';
 
 interface OpenedStream {
   readonly translator: StreamTranslator;
@@ -77,12 +79,15 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8', performance.now() - attempt.startedAt), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   const guard = new StreamOutputGuard(ctx.runtime.guardrails.for(ctx.principal!, route.name), ctx.vault);
   let blocked: StreamGuardResult['blocked'];
+  // Only for requests the cache stage planned to store: the answer is rebuilt from what the client was sent.
+  const assembler = ctx.cachePlan !== null ? new StreamAssembler() : undefined;
   const write = (frames: string): boolean => {
     if (guard.active) {
       const checked = guard.push(frames);
       frames = checked.frames;
       blocked = checked.blocked;
     }
+    if (assembler !== undefined && frames !== '') assembler.pushFrames(frames);
     if (ctx.ttftMs === null && translator.sawContent) ctx.ttftMs = performance.now() - ctx.start;
     return frames === '' || res.write(frames);
   };
@@ -103,7 +108,10 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   if (blocked === undefined && guard.active && translator.done && failure === undefined) {
     const rest = guard.flush();
     blocked = rest.blocked;
-    if (rest.frames !== '') res.write(rest.frames);
+    if (rest.frames !== '') {
+      assembler?.pushFrames(rest.frames);
+      res.write(rest.frames);
+    }
   }
   if (blocked !== undefined) {
     // The answer broke an output guardrail: the stream ends here, saying why, and the upstream is let go.
@@ -137,6 +145,10 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   if (translator.done && failure === undefined) {
     attempt.end('success');
     ctx.error = translator.upstreamError ?? null;
+    if (assembler !== undefined && ctx.error === null) {
+      const assembled = assembler.finish(ctx.usage);
+      if (assembled.ok) storeAnswer(ctx, assembled.body, assembled.usage);
+    }
     await meterAndLog(ctx);
     res.end(SSE_DONE_FRAME);
     return;

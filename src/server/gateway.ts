@@ -36,6 +36,7 @@ import { registerAdminRoutes } from './endpoints/admin/routes.ts';
 import type { GatewayServices } from './services.ts';
 import { ensureAdminKey } from './bootstrap-admin.ts';
 import { SqliteUsageStore } from '../stores/sqlite/usage-store.ts';
+import { ResponseCaches } from '../cache/response-caches.ts';
 import { createQuotaServices, type QuotaServices } from '../quota/quota-services.ts';
 
 export interface GatewayOptions {
@@ -136,6 +137,7 @@ export class Gateway {
       usage,
       quotas: quotaServices.gate,
       coolDowns: quotaServices.coolDowns,
+      caches: new ResponseCaches(config.cache),
     };
     gateway = new Gateway(options, runtime, services, db, quotaServices);
     await new Promise<void>((resolve, reject) => {
@@ -279,6 +281,8 @@ export class Gateway {
       savedUsd: null,
       quota: null,
       extraHeaders: null,
+      cachePlan: null,
+      overheadUsd: 0,
       responseBody: null,
       guardrails: null,
       vault: null,

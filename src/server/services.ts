@@ -12,6 +12,7 @@ import type { RequestLogSink, RequestLogStore } from '../stores/request-log.ts';
 import type { QuotaGate } from '../quota/quota-gate.ts';
 import type { UsageStore } from '../stores/usage-store.ts';
 import type { CoolDownBus } from '../stores/quota-store.ts';
+import type { ResponseCaches } from '../cache/response-caches.ts';
 
 /** Credentials other than API keys (JWTs of an identity provider). */
 export interface IdentityProvider {
@@ -45,6 +46,8 @@ export interface GatewayServices {
   readonly usage: UsageStore;
   /** Budgets and rate limits: admission and settlement. */
   readonly quotas: QuotaGate;
+  /** Answers kept by the exact and semantic caches. */
+  readonly caches: ResponseCaches;
   /** Tells every replica about a backend's cool-down (a 429 with Retry-After). */
   readonly coolDowns: CoolDownBus;
   /** One log line per request, besides the request-log row. */

@@ -18,8 +18,8 @@ const DAY = 86_400_000;
 /** The start of a minute bucket (and of a day), so offsets into it are easy to read. */
 const T0 = 19_700 * DAY;
 const perMinute: QuotaWindow = { kind: 'sliding', ms: MIN };
-const today: QuotaWindow = { kind: 'fixed', start: T0, end: T0 + DAY };
-const tomorrow: QuotaWindow = { kind: 'fixed', start: T0 + DAY, end: T0 + 2 * DAY };
+const today = { kind: 'fixed', start: T0, end: T0 + DAY } as const satisfies QuotaWindow;
+const tomorrow = { kind: 'fixed', start: T0 + DAY, end: T0 + 2 * DAY } as const satisfies QuotaWindow;
 
 function charge(key: string, amount: number, limit: number, window: QuotaWindow = perMinute): QuotaCharge {
   return { key, window, amount, limit };
@@ -141,6 +141,7 @@ export function quotaStoreConformance(name: string, open: () => Promise<QuotaSto
     it('counts nothing of a bucket that has left the window, after a gap', async () => {
       assert.ok((await store.admit([charge('gap', 10, 10)], T0 + 59_000)).admitted);
       assert.equal(await used(charge('gap', 0, 10), T0 + MIN + 59_000), 1, 'still 1/60 of 10 in the window, rounded up');
+      assert.ok((await store.admit([charge('other traffic', 1, 10)], T0 + MIN + 59_000)).admitted);
       const r = await store.admit([charge('gap', 10, 10)], T0 + 2 * MIN);
       assert.deepEqual(r, { admitted: true, states: [{ used: 10, limit: 10, resetAt: T0 + 4 * MIN }] });
       assert.equal(await used(charge('gap', 0, 10), T0 + 3 * MIN + 30_000), 5);

@@ -1,7 +1,7 @@
 // Budgets and rate limits shared by two gateway replicas through one real Redis: a limit of 60 requests a minute is
 // 60 in total, a budget holds over both, and losing Redis makes each gateway follow its configured policy, then
 // recover by itself when Redis is back.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, get, post, type RawResponse } from '../helpers/http.ts';

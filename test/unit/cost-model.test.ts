@@ -138,7 +138,7 @@ describe('cost model: inputs from observed usage', () => {
     const [mini, big] = inputs.models;
     assert.deepEqual(
       { share: mini!.share, input: mini!.input_tokens, output: mini!.output_tokens, cached: mini!.cached_input_share, hits: mini!.cache_hit_rate, source: mini!.price_source },
-      { share: 0.25, input: 500, output: 200, cached: 0.2, hits: 0.25, source: 'none' },
+      { share: 0.25, input: 500, output: 200, cached: 0.2, hits: 0.25, source: 'no price known' },
     );
     assert.deepEqual({ share: big!.share, input: big!.input_tokens, output: big!.output_tokens }, { share: 0.75, input: 2000, output: 300 });
     assert.match(inputs.notes.join('\n'), /no price is known for "gpt-4o-mini": projected at 0 USD; add it under pricing: in the config/);

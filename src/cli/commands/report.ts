@@ -10,7 +10,7 @@ import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
 import { SqliteDirectoryStore } from '../../stores/sqlite/directory-store.ts';
 import { SqliteKeyStore } from '../../stores/sqlite/key-store.ts';
 import { SqliteUsageStore } from '../../stores/sqlite/usage-store.ts';
-import { USAGE_GROUPS, utcDay, type UsageGroup, type UsageRow } from '../../stores/usage-store.ts';
+import { USAGE_GROUPS, utcDay, type UsageGroup, type UsageRow, type UsageTotals } from '../../stores/usage-store.ts';
 import { observeUtilization } from '../../cost-model/utilization-query.ts';
 import { computeUtilization, type BackendUtilization, type ConfiguredBackend, type UtilizationReport } from '../../cost-model/utilization.ts';
 import { formatCount, formatPercent, formatPlain, formatUsd, textTable } from '../../cost-model/text-table.ts';
@@ -129,39 +129,43 @@ async function usageReport(db: DatabaseSync, o: UsageOptions): Promise<void> {
     team: (r) => (r.team_id == null ? '-' : (teams.get(r.team_id) ?? r.team_id)),
     model: (r) => r.model ?? '-',
   };
-  const numbers = (r: Omit<UsageRow, 'day' | 'key_id' | 'team_id' | 'model'>) => [
-    formatCount(r.requests),
-    formatCount(r.errors),
-    formatCount(r.prompt_tokens),
-    formatCount(r.completion_tokens),
-    formatCount(r.cached_tokens),
-    formatUsd(r.cost_usd),
-    formatCount(r.cache_hits),
-    formatUsd(r.saved_usd),
-  ];
-  const total = (field: keyof Omit<UsageRow, 'day' | 'key_id' | 'team_id' | 'model'>) => rows.reduce((acc, r) => acc + r[field], 0);
-  const totals = {
-    requests: total('requests'),
-    errors: total('errors'),
-    prompt_tokens: total('prompt_tokens'),
-    completion_tokens: total('completion_tokens'),
-    cached_tokens: total('cached_tokens'),
-    reasoning_tokens: total('reasoning_tokens'),
-    cost_usd: total('cost_usd'),
-    cache_hits: total('cache_hits'),
-    saved_usd: total('saved_usd'),
-  };
   const groupCells = (r: UsageRow) => o.groupBy.map((g) => label[g](r));
-  const header = [...o.groupBy, 'requests', 'errors', 'prompt tok', 'completion tok', 'cached tok', 'cost USD', 'cache hits', 'saved USD'];
-  const leading = o.groupBy.length === 0 ? ['total'] : [];
+  // With no grouping, the one row is the total.
+  const grouped = o.groupBy.length > 0;
   const table = textTable({
-    header: o.groupBy.length === 0 ? ['', ...header] : header,
-    rows: rows.map((r) => [...leading, ...groupCells(r), ...numbers(r)]),
-    footer: rows.length > 1 ? [['total', ...o.groupBy.slice(1).map(() => ''), ...numbers(totals)]] : [],
-    align: [...(o.groupBy.length === 0 ? ['left' as const] : o.groupBy.map(() => 'left' as const)), ...numbers(totals).map(() => 'right' as const)],
+    header: [...(grouped ? o.groupBy : ['']), 'requests', 'errors', 'prompt tok', 'completion tok', 'cached tok', 'cost USD', 'cache hits', 'saved USD'],
+    rows: rows.map((r) => [...(grouped ? groupCells(r) : ['total']), ...usageCells(r)]),
+    footer: grouped && rows.length > 1 ? [['total', ...o.groupBy.slice(1).map(() => ''), ...usageCells(sumUsage(rows))]] : [],
+    align: [...(grouped ? o.groupBy : ['']).map(() => 'left' as const), ...usageCells(rows[0]!).map(() => 'right' as const)],
   });
   const filters = [o.team && `team ${o.team}`, o.key && `key ${o.key}`, o.model && `model ${o.model}`].filter(Boolean).join(', ');
   process.stdout.write(`Usage since ${since} (UTC)${filters ? `, ${filters}` : ''}\n\n${table}`);
+}
+
+const usageCells = (r: UsageTotals): string[] => [
+  formatCount(r.requests),
+  formatCount(r.errors),
+  formatCount(r.prompt_tokens),
+  formatCount(r.completion_tokens),
+  formatCount(r.cached_tokens),
+  formatUsd(r.cost_usd),
+  formatCount(r.cache_hits),
+  formatUsd(r.saved_usd),
+];
+
+function sumUsage(rows: readonly UsageTotals[]): UsageTotals {
+  const sum = (field: keyof UsageTotals) => rows.reduce((acc, r) => acc + r[field], 0);
+  return {
+    requests: sum('requests'),
+    errors: sum('errors'),
+    prompt_tokens: sum('prompt_tokens'),
+    completion_tokens: sum('completion_tokens'),
+    cached_tokens: sum('cached_tokens'),
+    reasoning_tokens: sum('reasoning_tokens'),
+    cost_usd: sum('cost_usd'),
+    cache_hits: sum('cache_hits'),
+    saved_usd: sum('saved_usd'),
+  };
 }
 
 function configuredBackends(config: Config): ConfiguredBackend[] {

@@ -11,6 +11,8 @@ import { validateRequest } from '../../pipeline/validate-request.ts';
 import { guardInput } from '../../pipeline/guard-input.ts';
 import { bodyLimit, effectiveLimits, enforceLimits } from '../../pipeline/enforce-limits.ts';
 import { admitQuota } from '../../pipeline/admit-quota.ts';
+import { lookupCache } from '../../pipeline/lookup-cache.ts';
+import { respondCached } from '../../pipeline/respond-cached.ts';
 
 export function completionEndpoint(op: Operation): (ctx: RequestContext) => Promise<void> {
   return async (ctx) => {
@@ -29,6 +31,8 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     await admitQuota(ctx, route, op);
     await guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
     ctx.stream = op === 'chat' && body.stream === true;
+    const hit = await lookupCache(ctx, route, op);
+    if (hit !== undefined && (await respondCached(ctx, hit))) return;
     if (ctx.stream) await respondStream(ctx, route);
     else await respondJson(ctx, route, op);
   };

@@ -93,8 +93,18 @@ export class InProcessQuotaStore implements QuotaStore {
       }
       c.pending = 0;
     }
-    const states = this.#states(charges, now, !admitted);
-    return admitted ? { admitted: true, states } : { admitted: false, refused, states };
+    if (!admitted) return { admitted: false, refused, states: this.#states(charges, now, true) };
+    // Admitted: every counter is at hand, rolled to now.
+    const states: CounterState[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const { amount, limit } = charges[i]!;
+      const c = counters[i]!;
+      states[i] =
+        'current' in c
+          ? slidingState(c.current, c.previous, now > c.bucket * c.ms ? now : c.bucket * c.ms, c.ms, amount, limit, false)
+          : fixedState(c.used, c.end, amount, limit, false);
+    }
+    return { admitted: true, states };
   }
 
   async adjust(adjustments: readonly QuotaAdjustment[]): Promise<void> {
@@ -129,8 +139,8 @@ export class InProcessQuotaStore implements QuotaStore {
         }
       } else {
         const c = this.#fixed.get(key);
-        const used = c !== undefined && c.start >= window.start ? c.used : 0;
-        states[i] = fixedState(used, window, amount, limit, retry);
+        // A newer period than the window's is what a charge would go to (see the top of the file).
+        states[i] = c !== undefined && c.start >= window.start ? fixedState(c.used, c.end, amount, limit, retry) : fixedState(0, window.end, amount, limit, retry);
       }
     }
     return states;
@@ -268,7 +278,7 @@ function slidingRetryAt(current: number, previous: number, start: number, ms: nu
 }
 
 /** A fixed counter's state; a refused amount fits again when the next period starts (or never, if over the limit). */
-export function fixedState(used: number, window: { readonly end: number }, amount: number, limit: number, retry: boolean): CounterState {
-  if (!retry || used + amount <= limit) return { used, limit, resetAt: window.end };
-  return amount > limit ? { used, limit, resetAt: window.end } : { used, limit, resetAt: window.end, retryAt: window.end };
+export function fixedState(used: number, end: number, amount: number, limit: number, retry: boolean): CounterState {
+  if (!retry || used + amount <= limit || amount > limit) return { used, limit, resetAt: end };
+  return { used, limit, resetAt: end, retryAt: end };
 }

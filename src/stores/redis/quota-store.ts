@@ -197,7 +197,7 @@ export class RedisQuotaStore implements QuotaStore {
       states[i] =
         window.kind === 'sliding'
           ? slidingState(current, counts[2 * i + 2]!, now, window.ms, amount, limit, retry)
-          : fixedState(current, window, amount, limit, retry);
+          : fixedState(current, window.end, amount, limit, retry);
     }
     return states;
   }

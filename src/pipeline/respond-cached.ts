@@ -1,0 +1,37 @@
+// A cache hit: the stored answer as JSON, or replayed as a stream when the request streams. Nothing is paid upstream
+// for it; what it cost when it was made is metered as saved.
+import type { CacheHit } from './lookup-cache.ts';
+import { setHeader } from './lookup-cache.ts';
+import type { RequestContext } from './context.ts';
+import { answerAsStream } from '../cache/answer-as-stream.ts';
+import { baseHeaders, sendJson } from '../server/respond.ts';
+import { meterAndLog } from './meter-and-log.ts';
+
+/** Sends the hit; false when a stream cannot replay it (the caller answers as for a miss). */
+export async function respondCached(ctx: RequestContext, hit: CacheHit): Promise<boolean> {
+  const { answer } = hit;
+  let frames: string[] | undefined;
+  if (ctx.stream) {
+    const options = ctx.body!.stream_options as { include_usage?: unknown } | null | undefined;
+    frames = answerAsStream(answer.body, { includeUsage: options?.include_usage === true });
+    if (frames === undefined) return false;
+  }
+  ctx.cache = hit.kind;
+  ctx.usage = answer.usage;
+  ctx.savedUsd = answer.costUsd;
+  setHeader(ctx, 'x-archway-cache', hit.kind === 'exact' ? 'hit; exact' : `hit; semantic; similarity=${hit.similarity.toFixed(4)}`);
+  if (frames === undefined) {
+    ctx.responseBody = answer.body;
+    await sendJson(ctx, 200, answer.body);
+    return true;
+  }
+  ctx.status = 200;
+  ctx.ttftMs = performance.now() - ctx.start;
+  ctx.res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8'), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const done = frames.pop()!;
+  ctx.res.write(frames.join(''));
+  // As for any stream: [DONE] goes out once the request's row is durable.
+  await meterAndLog(ctx);
+  ctx.res.end(done);
+  return true;
+}

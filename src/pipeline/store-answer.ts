@@ -1,0 +1,22 @@
+// After a miss: the answer goes into the caches the plan names, unless it holds personal data or a credential.
+import type { Usage } from '../providers/adapter.ts';
+import { cachedAnswer } from '../cache/cached-answer.ts';
+import { containsPersonalData } from '../guardrails/storage-redactor.ts';
+import { costOf } from '../metering/pricing.ts';
+import type { RequestContext } from './context.ts';
+
+export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | undefined): void {
+  const plan = ctx.cachePlan;
+  if (plan === null || usage === undefined || containsPersonalData(body.toString('utf8'))) return;
+  const { exact, semantic } = ctx.runtime.config.cache;
+  const answer = cachedAnswer({
+    body,
+    usage,
+    costUsd: ctx.price === undefined ? 0 : costOf(usage, ctx.price),
+    model: ctx.model ?? '',
+    backend: ctx.backend ?? '',
+    createdAt: Date.now(),
+  });
+  if (plan.exactKey !== undefined) ctx.services.caches.exact.set(plan.exactKey, answer, exact.ttl_s * 1000);
+  if (plan.semantic !== undefined) ctx.services.caches.semantic.insert(plan.semantic.scope, plan.semantic.vector, answer, semantic.ttl_s * 1000);
+}

@@ -1,0 +1,146 @@
+// The exact and semantic caches against a real gateway and simulator: a repeated deterministic request never reaches
+// the upstream again, a paraphrase above the threshold is a semantic hit, another tenant's identical request is not
+// served from the first tenant's cache, streams are served from the cache as streams, and personal data is never cached.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startSimulators } from '../helpers/simulators.ts';
+import { bearer, get, post, sseData, type RawResponse } from '../helpers/http.ts';
+import type { SimulatorHandle } from '../../src/providers/simulator/server.ts';
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }, semantic = false): Promise<{ gw: TestGateway; sim: SimulatorHandle; embedder: SimulatorHandle }> {
+  const [sim, embedder] = await startSimulators(2, { completion_tokens: 12 });
+  const gw = await startGateway(`
+pricing:
+  chat: { input: 1000, output: 2000 }
+  embed: { input: 100, output: 0 }
+cache:
+  exact: { enabled: true, ttl_s: 60 }
+  semantic: { enabled: ${semantic}, embeddings_model: embed, threshold: 0.85, models: [chat] }
+models:
+  chat:
+    backends: [{ provider: openai, base_url: ${sim!.url}/v1 }]
+  embed:
+    backends: [{ provider: openai, base_url: ${embedder!.url}/v1 }]
+`);
+  t.after(async () => {
+    await gw.close();
+    await closeAll([sim!, embedder!]);
+  });
+  return { gw, sim: sim!, embedder: embedder! };
+}
+
+const chatCalls = (sim: SimulatorHandle): number => sim.stats().byPath['/v1/chat/completions'] ?? 0;
+
+async function keyInTeam(gw: TestGateway, team: string): Promise<string> {
+  await post(`${gw.url}/admin/teams`, { name: team }, bearer(gw.adminKey));
+  const res = await post(`${gw.url}/admin/keys`, { name: `${team}-app`, team }, bearer(gw.adminKey));
+  assert.equal(res.status, 201, res.text);
+  return res.json<{ key: string }>().key;
+}
+
+const ask = (gw: TestGateway, key: string, content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<RawResponse> =>
+  post(`${gw.baseURL}/chat/completions`, { model: 'chat', messages: [{ role: 'user', content }], ...extra }, { ...bearer(key), ...headers });
+
+test('a repeated deterministic request is served from the exact cache without reaching the upstream, its saving metered', async (t) => {
+  const { gw, sim } = await setup(t);
+  const key = await keyInTeam(gw, 'alpha');
+  const first = await ask(gw, key, 'What is the capital of France?', { temperature: 0 });
+  assert.equal(first.status, 200);
+  assert.equal(first.headers['x-archway-cache'], 'miss');
+  assert.equal(chatCalls(sim), 1);
+  const again = await ask(gw, key, 'What is the capital of France?', { temperature: 0, user: 'someone-else' });
+  assert.equal(again.status, 200);
+  assert.equal(again.headers['x-archway-cache'], 'hit; exact');
+  assert.equal(chatCalls(sim), 1, 'the upstream was not called again');
+  assert.deepEqual(again.json(), first.json());
+
+  // Not deterministic: not cached, unless the client asks.
+  assert.equal((await ask(gw, key, 'What is the capital of France?', { temperature: 0.7 })).headers['x-archway-cache'], undefined);
+  assert.equal(chatCalls(sim), 2);
+  await ask(gw, key, 'Tell me a story', { temperature: 0.7 }, { 'x-archway-cache': 'force' });
+  assert.equal((await ask(gw, key, 'Tell me a story', { temperature: 0.7 }, { 'x-archway-cache': 'force' })).headers['x-archway-cache'], 'hit; exact');
+  assert.equal(chatCalls(sim), 3);
+  assert.equal((await ask(gw, key, 'x', {}, { 'x-archway-cache': 'sometimes' })).status, 400, 'an unknown directive is a client error');
+
+  const log = await get(`${gw.url}/admin/logs/${again.headers['x-request-id']}`, bearer(gw.adminKey));
+  const row = log.json<{ cache: string; costUsd: number; savedUsd: number; backend: string | null }>();
+  assert.equal(row.cache, 'exact');
+  assert.equal(row.costUsd, 0);
+  // What the first answer cost: 8 prompt tokens (the simulator counts 4 characters a token: 30 characters) at
+  // $1,000/M and 12 completion tokens at $2,000/M = $0.008 + $0.024.
+  assert.ok(Math.abs(row.savedUsd - 0.032) < 1e-9, `saved ${row.savedUsd}`);
+  const usage = (await get(`${gw.url}/admin/usage?group_by=model`, bearer(gw.adminKey))).json<{ data: { model: string; cache_hits: number; saved_usd: number }[] }>();
+  const chatUsage = usage.data.find((r) => r.model === 'chat')!;
+  assert.equal(chatUsage.cache_hits, 2);
+});
+
+test("another tenant's identical request is not served from the first tenant's cache", async (t) => {
+  const { gw, sim } = await setup(t);
+  const alpha = await keyInTeam(gw, 'alpha');
+  const beta = await keyInTeam(gw, 'beta');
+  await ask(gw, alpha, 'What is the capital of France?', { temperature: 0 });
+  const other = await ask(gw, beta, 'What is the capital of France?', { temperature: 0 });
+  assert.equal(other.headers['x-archway-cache'], 'miss');
+  assert.equal(chatCalls(sim), 2);
+});
+
+test('a streamed request is served from the cache as a stream the SDK reads like any other', async (t) => {
+  const { gw, sim } = await setup(t);
+  const key = await keyInTeam(gw, 'alpha');
+  const client = new OpenAI({ baseURL: gw.baseURL, apiKey: key });
+  const collect = async (): Promise<string> => {
+    const stream = await client.chat.completions.create({ model: 'chat', temperature: 0, stream: true, messages: [{ role: 'user', content: 'Name a colour' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    return text;
+  };
+  const streamed = await collect();
+  assert.equal(chatCalls(sim), 1);
+  const replayed = await collect();
+  assert.equal(chatCalls(sim), 1, 'the second stream came from the cache');
+  assert.equal(replayed, streamed);
+  // And the non-streamed request of the same question shares the entry.
+  const json = await ask(gw, key, 'Name a colour', { temperature: 0 });
+  assert.equal(json.headers['x-archway-cache'], 'hit; exact');
+  assert.equal(json.json<{ choices: { message: { content: string } }[] }>().choices[0]!.message.content, streamed);
+  const raw = await ask(gw, key, 'Name a colour', { temperature: 0, stream: true, stream_options: { include_usage: true } });
+  const events = sseData(raw.text);
+  assert.equal(events.at(-1), '[DONE]');
+  assert.equal(JSON.parse(events.at(-2)!).usage.completion_tokens, 12, 'the usage chunk, as asked');
+});
+
+test('a paraphrase above the threshold hits the semantic cache; an unrelated question and another tenant do not', async (t) => {
+  const { gw, sim, embedder } = await setup(t, true);
+  const alpha = await keyInTeam(gw, 'alpha');
+  const beta = await keyInTeam(gw, 'beta');
+  const first = await ask(gw, alpha, 'What is the capital of France?');
+  assert.equal(first.headers['x-archway-cache'], 'miss');
+  assert.equal(embedder.stats().byPath['/v1/embeddings'], 1, 'the question was embedded');
+  const paraphrase = await ask(gw, alpha, "what's the capital city of France");
+  assert.match(String(paraphrase.headers['x-archway-cache']), /^hit; semantic; similarity=0\.(8[5-9]|9)\d*/);
+  assert.deepEqual(paraphrase.json(), first.json());
+  assert.equal(chatCalls(sim), 1);
+  assert.equal((await ask(gw, alpha, 'How do I bake sourdough bread?')).headers['x-archway-cache'], 'miss');
+  assert.equal((await ask(gw, beta, 'What is the capital of France?')).headers['x-archway-cache'], 'miss', 'another tenant');
+  assert.equal(chatCalls(sim), 3);
+  // Another system prompt is another question, even in the same words.
+  const withSystem = await post(
+    `${gw.baseURL}/chat/completions`,
+    { model: 'chat', messages: [{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'What is the capital of France?' }] },
+    bearer(alpha),
+  );
+  assert.equal(withSystem.headers['x-archway-cache'], 'miss');
+});
+
+test('requests holding personal data are never cached', async (t) => {
+  const { gw, sim } = await setup(t, true);
+  const key = await keyInTeam(gw, 'alpha');
+  for (let i = 0; i < 2; i++) {
+    const res = await ask(gw, key, 'My email is jane.doe@example.com, what is the capital of France?', { temperature: 0 });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-archway-cache'], 'skip; personal data');
+  }
+  assert.equal(chatCalls(sim), 2);
+});
