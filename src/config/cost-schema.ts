@@ -67,7 +67,7 @@ export const ExactCacheSchema = Type.Object(
     ttl_s: Type.Integer({ minimum: 1, default: 3600 }),
     when: StringEnum(['deterministic', 'always'], {
       default: 'deterministic',
-      description: 'deterministic: temperature 0 or a seed (else only when the x-archway-cache header asks)',
+      description: 'deterministic: temperature 0 or top_p 0, one choice (a seed alone is best effort: not cached); else only when x-archway-cache: force asks',
     }),
     max_bytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024, description: 'memory the cache may use' }),
   },

@@ -80,7 +80,8 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   const guard = new StreamOutputGuard(ctx.runtime.guardrails.for(ctx.principal!, route.name), ctx.vault);
   let blocked: StreamGuardResult['blocked'];
   // Only for requests the cache stage planned to store: the answer is rebuilt from what the client was sent.
-  const assembler = ctx.cachePlan !== null ? new StreamAssembler() : undefined;
+  // An answer too long to keep (a quarter of the exact cache's memory) is not rebuilt.
+  const assembler = ctx.cachePlan !== null ? new StreamAssembler({ maxChars: ctx.runtime.config.cache.exact.max_bytes / 4 }) : undefined;
   const write = (frames: string): boolean => {
     if (guard.active) {
       const checked = guard.push(frames);
