@@ -9,11 +9,14 @@ Commands:
   start                 run the gateway (config: --config, ARCHWAY_CONFIG, ./archway.yaml, else the quickstart)
   check-config [FILE]   validate a config file and say what is wrong, with the path of each problem
   keys create --name N [--team T] [--role R] [--models a,b] [--expires 30d] [--attributes k=v,…]
+              [--budget-usd 5 --budget-period day] [--alert-at 0.8] [--rpm 60] [--tpm 20000]
+  keys quota ID [--budget-usd …] [--rpm …] [--tpm …] [--clear]   show or change a key's budget and rate limits
   keys list             list keys (never the keys themselves)
   keys revoke ID|PREFIX revoke a key
   keys rotate ID [--grace 24h]   a new key; the old one stays valid for the grace period
   teams create NAME [--attributes k=v,…]
   teams list
+  teams budget NAME --usd 100 [--period month] [--alert-at 0.8]   a team's budget (teams quota NAME --rpm/--tpm too)
   audit verify          check the audit log's hash chain; exit 1 naming the first tampered entry
   audit export [--since DATE] [--until DATE]   the audit log as NDJSON, hashes included
   guard check [--policy NAME] [--stage input|output]   JSON lines {"text": …} in, one verdict per line out

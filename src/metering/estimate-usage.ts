@@ -6,9 +6,28 @@ import type { Usage } from '../providers/adapter.ts';
 type Counter = (text: string) => number;
 let counter: Promise<Counter> | undefined;
 
+// Counts of texts seen lately. A chat client sends the whole conversation every turn, and the system prompt with every
+// request: most texts of a request were counted before, and a lookup costs a fraction of a tokenizer pass.
+const MEMO_ENTRIES = 8192;
+const MEMO_MAX_CHARS = 16_384;
+const memo = new Map<string, number>();
+
+function memoized(count: Counter): Counter {
+  return (text) => {
+    if (text.length > MEMO_MAX_CHARS) return count(text);
+    let n = memo.get(text);
+    if (n === undefined) {
+      n = count(text);
+      if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
+      memo.set(text, n);
+    }
+    return n;
+  };
+}
+
 /** The tokenizer's tables are large: loaded on first use, not at start. */
 function tokenCounter(): Promise<Counter> {
-  counter ??= import('gpt-tokenizer').then((m) => m.countTokens);
+  counter ??= import('gpt-tokenizer').then((m) => memoized(m.countTokens));
   return counter;
 }
 
