@@ -4,6 +4,7 @@ import type { Finding } from './finding.ts';
 import { piiDetector } from './pii/detect-pii.ts';
 import { detectSecrets } from './pii/detect-secrets.ts';
 import { redact } from './redact.ts';
+import { TextMemo } from '../text-memo.ts';
 
 const detectPii = piiDetector();
 
@@ -13,7 +14,10 @@ export function redactForStorage(text: string): string {
   return redact(text, hits.map((h): Finding => ({ guardrail: 'storage', ...h })));
 }
 
+const holdsPersonalData = (text: string): boolean => detectPii(text).length > 0 || detectSecrets(text).length > 0;
+const personalDataMemo = new TextMemo<boolean>();
+
 /** Whether `text` holds personal data or a credential: such requests and answers are never cached. */
 export function containsPersonalData(text: string): boolean {
-  return detectPii(text).length > 0 || detectSecrets(text).length > 0;
+  return personalDataMemo.through(text, holdsPersonalData);
 }

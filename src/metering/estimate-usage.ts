@@ -2,27 +2,15 @@
 // ignore `stream_options.include_usage`). Tokens are counted with a real BPE tokenizer (gpt-tokenizer, o200k_base);
 // for other model families the count is an estimate, marked as such in the log by being the gateway's own.
 import type { Usage } from '../providers/adapter.ts';
+import { TextMemo } from '../text-memo.ts';
 
 type Counter = (text: string) => number;
 let counter: Promise<Counter> | undefined;
 
-// Counts of texts seen lately. A chat client sends the whole conversation every turn, and the system prompt with every
-// request: most texts of a request were counted before, and a lookup costs a fraction of a tokenizer pass.
-const MEMO_ENTRIES = 8192;
-const MEMO_MAX_CHARS = 16_384;
-const memo = new Map<string, number>();
-
+/** Counts of texts seen lately: most texts of a request (history, system prompt) were counted on an earlier one. */
 function memoized(count: Counter): Counter {
-  return (text) => {
-    if (text.length > MEMO_MAX_CHARS) return count(text);
-    let n = memo.get(text);
-    if (n === undefined) {
-      n = count(text);
-      if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
-      memo.set(text, n);
-    }
-    return n;
-  };
+  const memo = new TextMemo<number>();
+  return (text) => memo.through(text, count);
 }
 
 /** The tokenizer's tables are large: loaded on first use, not at start. */

@@ -4,18 +4,18 @@
 import { GatewayError } from '../errors.ts';
 import type { Guardrail } from '../guardrails/guardrail.ts';
 import { runGuardrails, runRemoteGuardrails, type Verdict } from '../guardrails/guardrail-policies.ts';
-import { VerdictCache } from '../guardrails/verdict-cache.ts';
+import { TextMemo } from '../text-memo.ts';
 import { RedactionVault } from '../guardrails/vault.ts';
 import type { Operation } from '../providers/adapter.ts';
 import type { RequestContext } from './context.ts';
 
-const caches = new WeakMap<readonly Guardrail[], VerdictCache>();
+const caches = new WeakMap<readonly Guardrail[], TextMemo<Verdict>>();
 
 function verdictOn(guardrails: readonly Guardrail[], text: string, role: string | undefined, vault: RedactionVault | undefined): Verdict {
   // Reversible masks are numbered per request: nothing to reuse from another one.
   if (vault !== undefined) return runGuardrails(guardrails, 'input', text, role, vault);
   let cache = caches.get(guardrails);
-  if (cache === undefined) caches.set(guardrails, (cache = new VerdictCache()));
+  if (cache === undefined) caches.set(guardrails, (cache = new TextMemo()));
   // System messages skip some guardrails, so their verdicts are kept apart.
   const key = role === 'system' ? `\u0001${text}` : text;
   let verdict = cache.get(key);

@@ -27,14 +27,17 @@ export interface CacheHit {
   readonly similarity: number;
 }
 
-function messagesText(messages: unknown): string {
-  let text = '';
-  if (!Array.isArray(messages)) return text;
+/** Each text of the conversation is checked on its own: those of earlier turns were checked before (memoised). */
+function holdsPersonalData(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
   for (const m of messages as { content?: unknown }[]) {
-    if (typeof m?.content === 'string') text += `${m.content}\n`;
-    else if (Array.isArray(m?.content)) for (const p of m.content as { text?: unknown }[]) if (typeof p?.text === 'string') text += `${p.text}\n`;
+    if (typeof m?.content === 'string') {
+      if (containsPersonalData(m.content)) return true;
+    } else if (Array.isArray(m?.content)) {
+      for (const p of m.content as { text?: unknown }[]) if (typeof p?.text === 'string' && containsPersonalData(p.text)) return true;
+    }
   }
-  return text;
+  return false;
 }
 
 export function setHeader(ctx: RequestContext, name: string, value: string): void {
@@ -51,7 +54,7 @@ export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Op
   const exact = config.exact.enabled ? exactCacheAccess(config.exact.when, directive, body) : { read: false, write: false };
   const semanticOn = config.semantic.enabled && (directive.read || directive.write) && (config.semantic.models === undefined || config.semantic.models.includes(route.name));
   if (!exact.read && !exact.write && !semanticOn) return undefined;
-  if (containsPersonalData(messagesText(body.messages))) {
+  if (holdsPersonalData(body.messages)) {
     setHeader(ctx, 'x-archway-cache', 'skip; personal data');
     return undefined;
   }

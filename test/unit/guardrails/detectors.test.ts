@@ -90,8 +90,8 @@ describe('prompt injection', () => {
 
 describe('the verdict cache', () => {
   test('a text seen before gets its earlier verdict; a new text is checked', async () => {
-    const { VerdictCache } = await import('../../../src/guardrails/verdict-cache.ts');
-    const cache = new VerdictCache();
+    const { TextMemo } = await import('../../../src/text-memo.ts');
+    const cache = new TextMemo<unknown>();
     const verdict = { action: 'flag' as const, findings: [], text: 'x', blockedBy: undefined };
     cache.set('hello', verdict);
     assert.equal(cache.get('hello'), verdict);
@@ -99,6 +99,11 @@ describe('the verdict cache', () => {
     const huge = 'a'.repeat(17 * 1024);
     cache.set(huge, verdict);
     assert.equal(cache.get(huge), undefined, 'texts beyond the size bound are not remembered');
+    let computed = 0;
+    const count = (text: string): number => (computed++, text.length);
+    assert.equal(cache.through('abc', count), 3);
+    assert.equal(cache.through('abc', count), 3);
+    assert.equal(computed, 1, 'computed once, then remembered');
   });
 });
 
