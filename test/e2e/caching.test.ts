@@ -4,14 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { closeAll, startSimulators } from '../helpers/simulators.ts';
 import { bearer, get, post, sseData, type RawResponse } from '../helpers/http.ts';
 import type { SimulatorHandle } from '../../src/providers/simulator/server.ts';
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, semantic = false): Promise<{ gw: TestGateway; sim: SimulatorHandle; embedder: SimulatorHandle }> {
-  const [sim, embedder] = await startSimulators(2, { completion_tokens: 12 });
-  const gw = await startGateway(`
+function yaml(sim: SimulatorHandle, embedder: SimulatorHandle, semantic: boolean, version = ''): string {
+  return `
 pricing:
   chat: { input: 1000, output: 2000 }
   embed: { input: 100, output: 0 }
@@ -20,10 +21,16 @@ cache:
   semantic: { enabled: ${semantic}, embeddings_model: embed, threshold: 0.85, models: [chat] }
 models:
   chat:
-    backends: [{ provider: openai, base_url: ${sim!.url}/v1 }]
+    ${version}
+    backends: [{ provider: openai, base_url: ${sim.url}/v1 }]
   embed:
-    backends: [{ provider: openai, base_url: ${embedder!.url}/v1 }]
-`);
+    backends: [{ provider: openai, base_url: ${embedder.url}/v1 }]
+`;
+}
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }, semantic = false): Promise<{ gw: TestGateway; sim: SimulatorHandle; embedder: SimulatorHandle }> {
+  const [sim, embedder] = await startSimulators(2, { completion_tokens: 12 });
+  const gw = await startGateway(yaml(sim!, embedder!, semantic));
   t.after(async () => {
     await gw.close();
     await closeAll([sim!, embedder!]);
@@ -142,5 +149,17 @@ test('requests holding personal data are never cached', async (t) => {
     assert.equal(res.status, 200);
     assert.equal(res.headers['x-archway-cache'], 'skip; personal data');
   }
+  assert.equal(chatCalls(sim), 2);
+});
+
+test("a new version of a model is not answered with the old version's cached answers", async (t) => {
+  const { gw, sim, embedder } = await setup(t, true);
+  const key = await keyInTeam(gw, 'alpha');
+  await ask(gw, key, 'What is the capital of France?', { temperature: 0 });
+  assert.equal((await ask(gw, key, 'What is the capital of France?', { temperature: 0 })).headers['x-archway-cache'], 'hit; exact');
+  writeFileSync(join(gw.dataDir, 'archway.yaml'), yaml(sim, embedder, true, 'version: "2025-11"'));
+  await gw.gateway.reload();
+  const exact = await ask(gw, key, 'What is the capital of France?', { temperature: 0 });
+  assert.equal(exact.headers['x-archway-cache'], 'miss', 'neither the exact nor the semantic cache answers for the new version');
   assert.equal(chatCalls(sim), 2);
 });

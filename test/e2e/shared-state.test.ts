@@ -1,9 +1,9 @@
-// Budgets and rate limits shared by two gateway replicas through one real Redis: a limit of 60 requests a minute is
-// 60 in total, a budget holds over both, and losing Redis makes each gateway follow its configured policy, then
-// recover by itself when Redis is back.
+// Budgets and rate limits shared by two gateway processes through one real Redis: a limit of 60 requests a minute is
+// 60 in total, a budget holds over both, a backend's cool-down seen by one is honoured by the other, and losing Redis
+// makes each gateway follow its configured policy, then recover by itself when Redis is back.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { ADMIN_KEY, spawnGateway, tempDir } from '../helpers/gateway.ts';
 import { bearer, get, post, type RawResponse } from '../helpers/http.ts';
 import { closeAll, startSimulators } from '../helpers/simulators.ts';
 import { REDIS_SKIP_MESSAGE, startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
@@ -28,12 +28,31 @@ models:
 `;
 }
 
-const chat = (gw: TestGateway, model = 'metered'): Promise<RawResponse> =>
-  post(`${gw.baseURL}/chat/completions`, { model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 }, bearer(gw.adminKey));
+/** A gateway process of the test: `archway start` as operators run it, each with its own data directory. */
+interface Replica {
+  readonly url: string;
+  stop(): Promise<void>;
+}
 
-async function pair(url: string, prefix: string, extra: { quotas: string; policy?: string }): Promise<[TestGateway, TestGateway]> {
+const chat = (gw: Replica, model = 'metered'): Promise<RawResponse> =>
+  post(`${gw.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 }, bearer(ADMIN_KEY));
+
+async function replica(yaml: string): Promise<Replica> {
+  const dir = tempDir();
+  const gw = await spawnGateway(yaml, dir.path, { ARCHWAY_TEST_LOG: 'silent' });
+  return {
+    url: gw.url,
+    async stop() {
+      gw.child.kill('SIGKILL');
+      await gw.exited;
+      dir.remove();
+    },
+  };
+}
+
+async function pair(url: string, prefix: string, extra: { quotas: string; policy?: string }): Promise<[Replica, Replica]> {
   const yaml = config(url, prefix, extra);
-  return [await startGateway(yaml), await startGateway(yaml)];
+  return Promise.all([replica(yaml), replica(yaml)]);
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -44,16 +63,16 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
   }
 }
 
-const readyStatus = async (gw: TestGateway): Promise<[number, string]> => {
+const readyStatus = async (gw: Replica): Promise<[number, string]> => {
   const res = await get(`${gw.url}/readyz`);
   return [res.status, res.json<{ status: string }>().status];
 };
 
-describe('state shared through Redis by two gateways', { skip: redis === undefined ? REDIS_SKIP_MESSAGE : false }, () => {
+describe('state shared through Redis by two gateway processes', { skip: redis === undefined ? REDIS_SKIP_MESSAGE : false }, () => {
   const server = redis as RedisServer;
-  const open: TestGateway[] = [];
+  const open: Replica[] = [];
   after(async () => {
-    await Promise.all(open.map((g) => g.close()));
+    await Promise.all(open.map((g) => g.stop()));
     await server.close();
   });
 
@@ -77,7 +96,7 @@ describe('state shared through Redis by two gateways', { skip: redis === undefin
     assert.ok(ok >= 10 && ok <= 11, `${ok} answered over both replicas`);
     let spent = 0;
     for (const gw of gws) {
-      const rows = (await get(`${gw.url}/admin/usage?group_by=key`, bearer(gw.adminKey))).json<{ data: { cost_usd: number }[] }>().data;
+      const rows = (await get(`${gw.url}/admin/usage?group_by=key`, bearer(ADMIN_KEY))).json<{ data: { cost_usd: number }[] }>().data;
       spent += rows.reduce((sum, r) => sum + r.cost_usd, 0);
     }
     assert.ok(spent <= 0.4 + 1e-9, `spent $${spent} of $0.4`);
@@ -89,18 +108,23 @@ describe('state shared through Redis by two gateways', { skip: redis === undefin
     const [gw] = gws;
     assert.equal((await chat(gw)).status, 200);
     assert.deepEqual(await readyStatus(gw), [200, 'ready']);
+    // Redis dies in the middle of a burst: not one request of it fails.
+    const burst = Array.from({ length: 60 }, (_, i) => new Promise((r) => setTimeout(r, i * 5)).then(() => chat(gw)));
+    await new Promise((r) => setTimeout(r, 100));
     await server.stop();
+    const statuses = (await Promise.all(burst)).map((r) => r.status);
+    assert.deepEqual([...new Set(statuses)], [200]);
     const during = await chat(gw);
     assert.equal(during.status, 200, during.text);
     assert.equal(during.headers['x-ratelimit-limit-requests'], '1000', 'still limited, in this process');
     assert.deepEqual(await readyStatus(gw), [200, 'degraded']);
-    const detail = (await get(`${gw.url}/readyz`, bearer(gw.adminKey))).json<{ quota_state: { healthy: boolean; counting_locally: boolean } }>();
+    const detail = (await get(`${gw.url}/readyz`, bearer(ADMIN_KEY))).json<{ quota_state: { healthy: boolean; counting_locally: boolean } }>();
     assert.equal(detail.quota_state.healthy, false);
     assert.equal(detail.quota_state.counting_locally, true);
     await server.restart();
     await until('the gateway is ready again', async () => (await readyStatus(gw))[1] === 'ready');
     assert.equal((await chat(gw)).status, 200);
-    const after = (await get(`${gw.url}/readyz`, bearer(gw.adminKey))).json<{ quota_state: { counting_locally: boolean } }>();
+    const after = (await get(`${gw.url}/readyz`, bearer(ADMIN_KEY))).json<{ quota_state: { counting_locally: boolean } }>();
     assert.equal(after.quota_state.counting_locally, false, 'counting in Redis again');
   });
 
@@ -132,11 +156,11 @@ models:
     backends:
       - { name: shared-upstream, provider: openai, base_url: ${sim!.url}/v1 }
 `;
-    const gws = [await startGateway(yaml), await startGateway(yaml)];
+    const gws = await Promise.all([replica(yaml), replica(yaml)]);
     open.push(...gws);
     try {
-      const coolingDown = async (gw: TestGateway): Promise<boolean> => {
-        const detail = (await get(`${gw.url}/readyz`, bearer(gw.adminKey))).json<{ models: { backends: { cooling_down: boolean }[] }[] }>();
+      const coolingDown = async (gw: Replica): Promise<boolean> => {
+        const detail = (await get(`${gw.url}/readyz`, bearer(ADMIN_KEY))).json<{ models: { backends: { cooling_down: boolean }[] }[] }>();
         return detail.models[0]!.backends[0]!.cooling_down;
       };
       assert.equal(await coolingDown(gws[1]!), false);
