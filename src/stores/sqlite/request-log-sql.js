@@ -46,9 +46,19 @@ export function prepareStatements(db) {
   return { insert: db.prepare(INSERT_REQUEST_LOG), insertContent: db.prepare(INSERT_REQUEST_CONTENT), upsertUsage: db.prepare(UPSERT_USAGE_DAILY) };
 }
 
+const DAY_MS = 86_400_000;
+// The day of the last row: rows come in time order, so formatting a date is needed about once a day, not per row.
+let lastDayStart = -1;
+let lastDay = '';
+
 /** @param {number} ts */
 function utcDay(ts) {
-  return new Date(ts).toISOString().slice(0, 10);
+  const start = ts - (ts % DAY_MS);
+  if (start !== lastDayStart) {
+    lastDayStart = start;
+    lastDay = new Date(start).toISOString().slice(0, 10);
+  }
+  return lastDay;
 }
 
 /**
