@@ -6,16 +6,8 @@ import { runAnswerGuardrails, runGuardrails, runRemoteGuardrails } from '../guar
 import { applyVerdict } from './guard-input.ts';
 import type { AnswerContext } from '../guardrails/answer-checks.ts';
 import type { RequestContext } from './context.ts';
+import { answerText } from './answer-text.ts';
 
-/** The answer's generated text. */
-function answerText(body: Buffer): string {
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as { choices?: { message?: { content?: unknown } }[] };
-    return (parsed.choices ?? []).map((c) => (typeof c.message?.content === 'string' ? c.message.content : '')).join('\n\n');
-  } catch {
-    return '';
-  }
-}
 
 function answerContext(body: Record<string, unknown>): AnswerContext {
   const messages = Array.isArray(body.messages) ? (body.messages as { role?: unknown; content?: unknown }[]) : [];
@@ -34,7 +26,7 @@ export async function guardOutput(ctx: RequestContext, guardrails: readonly Guar
   const remote = guardrails.some((g) => g.remote && g.stages.has('output'));
   if (!answerLevel && !remote) return out;
   // These judge the generated words, not the JSON around them: parsed once, for both.
-  const text = answerText(out);
+  const text = answerText(out) ?? '';
   if (answerLevel) applyVerdict(ctx, 'answer', runAnswerGuardrails(guardrails, text, answerContext(ctx.body!)));
   if (remote && text !== '') applyVerdict(ctx, 'answer', await runRemoteGuardrails(guardrails, 'output', text));
   return out;

@@ -4,28 +4,7 @@ import { cachedAnswer } from '../cache/cached-answer.ts';
 import { containsPersonalData } from '../guardrails/storage-redactor.ts';
 import { costOf } from '../metering/pricing.ts';
 import type { RequestContext } from './context.ts';
-
-/**
- * What the model wrote in a chat.completion: its messages' text and tool-call arguments. Only that is checked for
- * personal data: the envelope's numbers (`created`, token counts) would read as phone numbers to the detector, and
- * cost a phone-number parse each.
- */
-function answerText(body: Buffer): string | undefined {
-  let completion: { choices?: { message?: { content?: unknown; refusal?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] };
-  try {
-    completion = JSON.parse(body.toString('utf8')) as typeof completion;
-  } catch {
-    return undefined;
-  }
-  let text = '';
-  for (const choice of completion.choices ?? []) {
-    const m = choice.message;
-    if (typeof m?.content === 'string') text += `${m.content}\n`;
-    if (typeof m?.refusal === 'string') text += `${m.refusal}\n`;
-    for (const call of m?.tool_calls ?? []) if (typeof call.function?.arguments === 'string') text += `${call.function.arguments}\n`;
-  }
-  return text;
-}
+import { answerText } from './answer-text.ts';
 
 export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | undefined): void {
   const plan = ctx.cachePlan;
