@@ -98,6 +98,9 @@ const MATRIX: Cell[] = [
   ['GET /admin/logs', (k) => get(`${gw.url}/admin/logs`, bearer(k)), ['admin', 'operator', 'team-admin', 'developer']],
   ['GET /admin/audit', (k) => get(`${gw.url}/admin/audit`, bearer(k)), ['admin', 'auditor']],
   ['GET /admin/audit/verify', (k) => get(`${gw.url}/admin/audit/verify`, bearer(k)), ['admin', 'auditor']],
+  ['GET /admin/usage', (k) => get(`${gw.url}/admin/usage?group_by=team`, bearer(k)), ['admin', 'operator', 'team-admin', 'developer']],
+  ["PUT /admin/keys/:id/quota (own team's key)", (k) => send('PUT', `${gw.url}/admin/keys/${keyId.app}/quota`, { rpm: 1000 }, bearer(k)), ['admin', 'team-admin']],
+  ['PUT /admin/teams/:id/quota (own team)', (k) => send('PUT', `${gw.url}/admin/teams/team-a/quota`, { rpm: 1000 }, bearer(k)), ['admin']],
 ];
 
 describe('role × endpoint matrix', () => {
@@ -166,6 +169,25 @@ describe('own team versus other team', () => {
     assert.equal((await send('DELETE', `${gw.url}/admin/keys/${keyId.app}`, undefined, bearer(key.developer))).status, 404);
     const mine = await createKey({ name: 'dev-own', role: 'app' }, key.developer);
     assert.equal((await send('DELETE', `${gw.url}/admin/keys/${mine.id}`, undefined, bearer(key.developer))).status, 200);
+  });
+
+  test("usage: team-scoped roles see their own team's only, whatever they ask for; admins see every team", async () => {
+    const teamsIn = async (k: string, query = ''): Promise<Set<string | null>> => {
+      const res = await get(`${gw.url}/admin/usage?group_by=team${query}`, bearer(k));
+      assert.equal(res.status, 200, res.text);
+      return new Set(res.json<{ data: { team_id: string | null }[] }>().data.map((r) => r.team_id));
+    };
+    assert.deepEqual(await teamsIn(key['team-admin']), new Set([teams.a]));
+    assert.deepEqual(await teamsIn(key.developer, `&team=${teams.b}`), new Set([teams.a]), 'asking for team B still shows team A');
+    assert.deepEqual(await teamsIn(otherTeamAdmin), new Set([teams.b]));
+    const all = await teamsIn(key.admin);
+    assert.ok(all.has(teams.a) && all.has(teams.b));
+  });
+
+  test("quotas: a team-admin cannot set another team's key quota (not found) nor its own team's quota", async () => {
+    assert.equal((await send('PUT', `${gw.url}/admin/keys/${otherTeamKey.id}/quota`, { rpm: 1 }, bearer(key['team-admin']))).status, 404);
+    assert.equal((await send('PUT', `${gw.url}/admin/teams/team-b/quota`, { rpm: 1 }, bearer(key['team-admin']))).status, 404);
+    assert.equal((await post(`${gw.url}/v1/chat/completions`, chat, bearer(otherTeamKey.secret))).status, 200, 'team B is not limited');
   });
 
   test('refusals are in the audit log', async () => {
