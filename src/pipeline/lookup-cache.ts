@@ -54,7 +54,8 @@ export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Op
   const exact = config.exact.enabled ? exactCacheAccess(config.exact.when, directive, body) : { read: false, write: false };
   const semanticOn = config.semantic.enabled && (directive.read || directive.write) && (config.semantic.models === undefined || config.semantic.models.includes(route.name));
   if (!exact.read && !exact.write && !semanticOn) return undefined;
-  if (holdsPersonalData(body.messages)) {
+  // Masked for the model (a reversible guardrail), or found here: either way the request held personal data.
+  if (ctx.vault !== null || holdsPersonalData(body.messages)) {
     setHeader(ctx, 'x-archway-cache', 'skip; personal data');
     return undefined;
   }

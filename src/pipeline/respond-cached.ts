@@ -1,19 +1,23 @@
 // A cache hit: the stored answer as JSON, or replayed as a stream when the request streams. Nothing is paid upstream
-// for it; what it cost when it was made is metered as saved.
+// for it; what it cost when it was made is metered as saved. The answer goes through the caller's output guardrails
+// as a fresh one would: it passed those of the request that produced it, which may have been another key's.
 import type { CacheHit } from './lookup-cache.ts';
 import { setHeader } from './lookup-cache.ts';
 import type { RequestContext } from './context.ts';
 import { answerAsStream } from '../cache/answer-as-stream.ts';
 import { baseHeaders, sendJson } from '../server/respond.ts';
 import { meterAndLog } from './meter-and-log.ts';
+import { guardOutput } from './guard-output.ts';
+import type { ModelRoute } from '../upstream/runtime.ts';
 
 /** Sends the hit; false when a stream cannot replay it (the caller answers as for a miss). */
-export async function respondCached(ctx: RequestContext, hit: CacheHit): Promise<boolean> {
+export async function respondCached(ctx: RequestContext, route: ModelRoute, hit: CacheHit): Promise<boolean> {
   const { answer } = hit;
+  const body = await guardOutput(ctx, ctx.runtime.guardrails.for(ctx.principal!, route.name), answer.body);
   let frames: string[] | undefined;
   if (ctx.stream) {
     const options = ctx.body!.stream_options as { include_usage?: unknown } | null | undefined;
-    frames = answerAsStream(answer.body, { includeUsage: options?.include_usage === true });
+    frames = answerAsStream(body, { includeUsage: options?.include_usage === true });
     if (frames === undefined) return false;
   }
   ctx.cache = hit.kind;
@@ -21,8 +25,8 @@ export async function respondCached(ctx: RequestContext, hit: CacheHit): Promise
   ctx.savedUsd = answer.costUsd;
   setHeader(ctx, 'x-archway-cache', hit.kind === 'exact' ? 'hit; exact' : `hit; semantic; similarity=${hit.similarity.toFixed(4)}`);
   if (frames === undefined) {
-    ctx.responseBody = answer.body;
-    await sendJson(ctx, 200, answer.body);
+    ctx.responseBody = body;
+    await sendJson(ctx, 200, body);
     return true;
   }
   ctx.status = 200;

@@ -11,8 +11,8 @@ import { closeAll, startSimulators } from '../helpers/simulators.ts';
 import { bearer, get, post, sseData, type RawResponse } from '../helpers/http.ts';
 import type { SimulatorHandle } from '../../src/providers/simulator/server.ts';
 
-function yaml(sim: SimulatorHandle, embedder: SimulatorHandle, semantic: boolean, version = ''): string {
-  return `
+function yaml(sim: SimulatorHandle, embedder: SimulatorHandle, semantic: boolean, version = '', guardrails = ''): string {
+  return `${guardrails}
 pricing:
   chat: { input: 1000, output: 2000 }
   embed: { input: 100, output: 0 }
@@ -162,4 +162,21 @@ test("a new version of a model is not answered with the old version's cached ans
   const exact = await ask(gw, key, 'What is the capital of France?', { temperature: 0 });
   assert.equal(exact.headers['x-archway-cache'], 'miss', 'neither the exact nor the semantic cache answers for the new version');
   assert.equal(chatCalls(sim), 2);
+});
+
+test("a cached answer goes through the caller's output guardrails, as a fresh one would", async (t) => {
+  const { gw, sim, embedder } = await setup(t);
+  const key = await keyInTeam(gw, 'alpha');
+  const first = await ask(gw, key, 'Say something', { temperature: 0 });
+  assert.equal(first.status, 200);
+  assert.match(first.text, /ipsum/, "the simulator's answer");
+  // Now the policy stops answers that say "ipsum": the cached one must be stopped too, streamed or not.
+  const guard = 'guardrails:\n  definitions:\n    banned: { type: word_list, words: [ipsum], action: block, stages: [output] }\n  policies:\n    default: [banned]\n';
+  writeFileSync(join(gw.dataDir, 'archway.yaml'), yaml(sim, embedder, false, '', guard));
+  await gw.gateway.reload();
+  const blocked = await ask(gw, key, 'Say something', { temperature: 0 });
+  assert.equal(blocked.status, 400, blocked.text);
+  assert.equal(blocked.json<{ error: { code: string } }>().error.code, 'guardrail_blocked:banned');
+  assert.equal((await ask(gw, key, 'Say something', { temperature: 0, stream: true })).status, 400);
+  assert.equal(chatCalls(sim), 1, 'the answers came from the cache');
 });

@@ -32,7 +32,7 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     await guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
     ctx.stream = op === 'chat' && body.stream === true;
     const hit = await lookupCache(ctx, route, op);
-    if (hit !== undefined && (await respondCached(ctx, hit))) return;
+    if (hit !== undefined && (await respondCached(ctx, route, hit))) return;
     if (ctx.stream) await respondStream(ctx, route);
     else await respondJson(ctx, route, op);
   };
