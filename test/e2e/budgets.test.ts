@@ -157,3 +157,21 @@ test('what a budget has spent survives a restart', async (t) => {
   const res = await chat(gw, key);
   assert.equal(res.status, 429, `after the restart the $0.068 already spent still counts: ${res.text}`);
 });
+
+test('a bad quota is a 400 that names the field, never a 500; an unknown key is a 404', async (t) => {
+  const gw = await startGateway(config());
+  t.after(() => gw.close());
+  const { id } = await createKey(gw, {});
+  const bad: unknown[] = [{ rpm: -1 }, { rpm: 1.5 }, { budget_usd: 0 }, { period: 'year' }, { alert_at: 2 }, { rpm: '60' }, { tokens: 5 }, [], 'x', null];
+  for (const body of bad) {
+    const res = await send('PUT', `${gw.url}/admin/keys/${id}/quota`, body, bearer(gw.adminKey));
+    assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+    assert.equal(res.json<{ error: { type: string } }>().error.type, 'invalid_request_error');
+  }
+  assert.equal((await send('PUT', `${gw.url}/admin/keys/key_nope/quota`, { rpm: 1 }, bearer(gw.adminKey))).status, 404);
+  assert.equal((await send('PUT', `${gw.url}/admin/teams/nope/quota`, { rpm: 1 }, bearer(gw.adminKey))).status, 404);
+  const usage = await get(`${gw.url}/admin/usage?group_by=week`, bearer(gw.adminKey));
+  assert.equal(usage.status, 400);
+  assert.match(usage.json<{ error: { message: string } }>().error.message, /group_by takes day, key, team, model/);
+  assert.equal((await get(`${gw.url}/admin/usage?since=yesterday`, bearer(gw.adminKey))).status, 400);
+});

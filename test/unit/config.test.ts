@@ -280,3 +280,32 @@ describe('parseConfig: security sections', () => {
     assert.throws(() => parseConfig(urlOnly, 'x.yaml', {}), /auth\.oidc\.jwks_url: must be an http\(s\) URL/);
   });
 });
+
+describe('parseConfig: the cost sections', () => {
+  const sim = oneBackend('{ provider: simulator }');
+
+  it('`state: redis://…` is short for { url }, with the defaults filled in', () => {
+    const config = parseConfig(`state: redis://127.0.0.1:6379\n${sim}`, 't', {});
+    assert.deepEqual(config.state, { url: 'redis://127.0.0.1:6379', on_unavailable: 'fail-open', prefix: 'archway:', timeout_ms: 250 });
+  });
+
+  it('a state that is not Redis, and an unknown policy, name their paths', () => {
+    const found = problems(`state: { url: "http://cache:6379", on_unavailable: sometimes }\n${sim}`);
+    assert.deepEqual(found.map((p) => p.path).sort(), ['state.on_unavailable', 'state.url']);
+  });
+
+  it('the semantic cache needs an embeddings model of this config', () => {
+    assert.deepEqual(problems(`cache: { semantic: { enabled: true } }\n${sim}`), [
+      { path: 'cache.semantic.embeddings_model', message: 'is required when the semantic cache is enabled: name a model of this config that serves embeddings' },
+    ]);
+    assert.deepEqual(problems(`cache: { semantic: { enabled: true, embeddings_model: nope } }\n${sim}`), [
+      { path: 'cache.semantic.embeddings_model', message: 'no model "nope" in this config (models: m)' },
+    ]);
+  });
+
+  it('quotas name real models and sensible numbers; prices are not negative', () => {
+    assert.deepEqual(problems(`quotas: { models: { nope: { rpm: 5 } } }\n${sim}`), [{ path: 'quotas.models.nope', message: 'no model "nope" in this config (models: m)' }]);
+    const found = problems(`quotas: { teams: { t: { rpm: 0, budget_usd: -1, period: year } } }\npricing: { m: { input: -1, output: 1 } }\n${sim}`);
+    assert.deepEqual(found.map((p) => p.path).sort(), ['pricing.m.input', 'quotas.teams.t.budget_usd', 'quotas.teams.t.period', 'quotas.teams.t.rpm']);
+  });
+});
