@@ -65,7 +65,7 @@ export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Op
   let exactKey: string | undefined;
   if (exact.read || exact.write) {
     exactKey = exactCacheKey({ tenant, model: route.name, modelVersion: route.version }, body);
-    const answer = exact.read && exactKey !== undefined ? ctx.services.caches.exact.get(exactKey) : undefined;
+    const answer = exact.read && exactKey !== undefined ? await ctx.services.caches.exact.get(exactKey) : undefined;
     if (answer !== undefined) return { answer, kind: 'exact', similarity: 1 };
   }
   let semantic: CachePlan['semantic'];

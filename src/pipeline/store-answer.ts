@@ -20,6 +20,6 @@ export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | un
     backend: ctx.backend ?? '',
     createdAt: Date.now(),
   });
-  if (plan.exactKey !== undefined) ctx.services.caches.exact.set(plan.exactKey, answer, exact.ttl_s * 1000);
+  if (plan.exactKey !== undefined) void ctx.services.caches.exact.set(plan.exactKey, answer, exact.ttl_s * 1000);
   if (plan.semantic !== undefined) ctx.services.caches.semantic.insert(plan.semantic.scope, plan.semantic.vector, answer, semantic.ttl_s * 1000);
 }

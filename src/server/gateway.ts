@@ -137,7 +137,7 @@ export class Gateway {
       usage,
       quotas: quotaServices.gate,
       coolDowns: quotaServices.coolDowns,
-      caches: new ResponseCaches(config.cache),
+      caches: new ResponseCaches(config.cache, config.state),
     };
     gateway = new Gateway(options, runtime, services, db, quotaServices);
     await new Promise<void>((resolve, reject) => {
@@ -230,6 +230,7 @@ export class Gateway {
     clearInterval(this.#retentionTimer);
     await this.services.requestLog.close();
     await this.#quotaServices.close();
+    await this.services.caches.close();
     await retireRuntime(this.#runtime, undefined);
     this.#db.close();
     log.info('shut down');

@@ -170,4 +170,27 @@ models:
       await closeAll([sim!]);
     }
   });
+
+  it('the exact cache is shared: an answer stored by one replica is served by the other', async () => {
+    const [sim] = await startSimulators(1, {});
+    const yaml = `
+state: { url: ${server.url}, prefix: "answers:" }
+cache: { exact: { enabled: true } }
+models:
+  cached:
+    backends:
+      - { provider: openai, base_url: ${sim!.url}/v1 }
+`;
+    const gws = await Promise.all([replica(yaml), replica(yaml)]);
+    open.push(...gws);
+    try {
+      const ask = (gw: Replica): Promise<RawResponse> =>
+        post(`${gw.url}/v1/chat/completions`, { model: 'cached', temperature: 0, messages: [{ role: 'user', content: 'Name a colour' }] }, bearer(ADMIN_KEY));
+      assert.equal((await ask(gws[0]!)).headers['x-archway-cache'], 'miss');
+      await until('the answer is in Redis', async () => (await ask(gws[1]!)).headers['x-archway-cache'] === 'hit; exact', 3_000);
+      assert.equal(sim!.stats().byPath['/v1/chat/completions'], 1, 'the upstream answered once, for both replicas');
+    } finally {
+      await closeAll([sim!]);
+    }
+  });
 });
