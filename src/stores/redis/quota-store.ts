@@ -7,7 +7,7 @@
 // per fixed period. Each expires by itself once nothing reads it any more.
 import type { Redis, Result } from 'ioredis';
 import { QuotaStoreUnavailable, type AdmitResult, type CounterState, type QuotaAdjustment, type QuotaCharge, type QuotaStore } from '../quota-store.ts';
-import { fixedState, inPeriod, slidingState, validateAdjustments, validateCharges } from '../memory/quota-store.ts';
+import { fixedState, inPeriod, slidingState, validateAdjustments, validateCharges } from '../quota-window.ts';
 import { closeRedis, connectRedis, isRedisUsable, waitUntilUsable } from './connection.ts';
 
 declare module 'ioredis' {
