@@ -68,6 +68,14 @@ function contentKeyring(config: Config, env: NodeJS.ProcessEnv): Keyring | undef
   return keyring;
 }
 
+/** Backends without a price meter no cost, so no budget can bound them: said once per start or reload. */
+function warnUnpriced(runtime: Runtime, log: Logger): void {
+  const unpriced = runtime.backends.filter((b) => b.price === undefined).map((b) => b.id);
+  if (unpriced.length > 0) {
+    log.warn({ backends: unpriced }, 'no price for these backends: their requests cost nothing in the metering, and budgets cannot bound them; add the model under pricing: (USD per million tokens)');
+  }
+}
+
 export class Gateway {
   readonly server: Server;
   readonly services: GatewayServices;
@@ -146,6 +154,7 @@ export class Gateway {
     });
     gateway.#startRetention(db);
     log.info({ url: gateway.url, config: options.loaded.source, models: [...runtime.models.keys()] }, 'archway listening');
+    warnUnpriced(runtime, log);
     return gateway;
   }
 
@@ -204,6 +213,7 @@ export class Gateway {
     this.#runtime = await buildRuntime(loaded.config, old);
     this.#retireWhenIdle(old);
     log.info({ config: loaded.source, models: [...this.#runtime.models.keys()] }, 'config reloaded');
+    warnUnpriced(this.#runtime, log);
   }
 
   /** Stops accepting, lets requests in flight finish (bounded), then stores what must be stored. */
