@@ -44,6 +44,20 @@ export function setHeader(ctx: RequestContext, name: string, value: string): voi
   (ctx.extraHeaders ??= {})[name] = value;
 }
 
+/**
+ * The embeddings model's backends this caller's question may go to: the attribute policies hold for the gateway's own
+ * call as for the caller's (an EU team's prompt is embedded in the EU or not at all). None: no semantic caching.
+ */
+function embeddingsRouteFor(ctx: RequestContext, name: string | undefined): ModelRoute | undefined {
+  const route = name === undefined ? undefined : ctx.runtime.models.get(name);
+  if (route === undefined) return undefined;
+  try {
+    return ctx.runtime.policies.routeFor(ctx.principal!, route);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<CacheHit | undefined> {
   const config = ctx.runtime.config.cache;
   if (op !== 'chat' || (!config.exact.enabled && !config.semantic.enabled)) return undefined;
@@ -69,8 +83,8 @@ export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Op
     if (answer !== undefined) return { answer, kind: 'exact', similarity: 1 };
   }
   let semantic: CachePlan['semantic'];
-  const embeddingsRoute = config.semantic.embeddings_model === undefined ? undefined : ctx.runtime.models.get(config.semantic.embeddings_model);
-  if (semanticOn && embeddingsRoute !== undefined) {
+  const embeddingsRoute = semanticOn ? embeddingsRouteFor(ctx, config.semantic.embeddings_model) : undefined;
+  if (embeddingsRoute !== undefined) {
     const text = lastUserText(body.messages);
     const scope = semanticScope({ tenant, model: route.name, modelVersion: route.version, embeddingsModel: embeddingsRoute.name, body });
     if (text !== undefined && scope !== undefined) {

@@ -180,3 +180,33 @@ test("a cached answer goes through the caller's output guardrails, as a fresh on
   assert.equal((await ask(gw, key, 'Say something', { temperature: 0, stream: true })).status, 400);
   assert.equal(chatCalls(sim), 1, 'the answers came from the cache');
 });
+
+test("the semantic cache's embeddings call keeps to the caller's attribute policies (data residency)", async (t) => {
+  const [sim, embedder] = await startSimulators(2, { completion_tokens: 12 });
+  const gw = await startGateway(`
+policies:
+  - name: eu-only
+    when: { region: eu }
+    backends: { region: [eu] }
+cache:
+  semantic: { enabled: true, embeddings_model: embed, threshold: 0.85 }
+models:
+  chat:
+    backends: [{ provider: openai, base_url: ${sim!.url}/v1, attributes: { region: eu } }]
+  embed:
+    backends: [{ provider: openai, base_url: ${embedder!.url}/v1, attributes: { region: us } }]
+`);
+  t.after(async () => {
+    await gw.close();
+    await closeAll([sim!, embedder!]);
+  });
+  assert.equal((await post(`${gw.url}/admin/teams`, { name: 'eu-team', attributes: { region: 'eu' } }, bearer(gw.adminKey))).status, 201);
+  const created = await post(`${gw.url}/admin/keys`, { name: 'eu-app', team: 'eu-team' }, bearer(gw.adminKey));
+  const euKey = created.json<{ key: string }>().key;
+  const res = await ask(gw, euKey, 'What is the capital of France?');
+  assert.equal(res.status, 200, res.text);
+  assert.equal(embedder!.stats().byPath['/v1/embeddings'] ?? 0, 0, 'the EU prompt never went to the US embeddings backend');
+  // A caller no policy narrows is embedded as usual.
+  await ask(gw, gw.adminKey, 'What is the capital of France?');
+  assert.equal(embedder!.stats().byPath['/v1/embeddings'], 1);
+});
