@@ -7,6 +7,7 @@
 // is 64 zeros, and each later entry's prevHash is the hash of the entry before it.
 import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../stores/audit-log.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -19,20 +20,6 @@ export interface VerifyProblem {
 }
 
 export type VerifyResult = { ok: true; entries: number; head: string } | { ok: false; entries: number; problem: VerifyProblem };
-
-/** JSON with object keys sorted at every depth: one byte string per value, whatever order it was built in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .sort()
-      .filter((k) => record[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 export type HashedFields = Pick<AuditEntry, 'seq' | 'ts' | 'actor' | 'action' | 'target' | 'outcome' | 'detail'>;
 

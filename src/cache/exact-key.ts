@@ -6,7 +6,7 @@
 // and writes each value as JSON.stringify does, in the order the client sent it. Clients send the same nested objects
 // in the same order (a message is written by the SDK or the application the same way each time), and a client that
 // reorders them only misses the cache, never gets another request's answer. Sorting every level would catch that too,
-// at four times the cost, on every cacheable request: canonicalJson below does it for the semantic cache's scope.
+// at four times the cost, on every cacheable request (the semantic cache's scope does, with canonicalJson).
 //
 // The key is that normal form itself, not a digest of it: the cache's Map compares keys whole, so two requests share
 // an entry only if they are equal, with no hash to collide, and a SHA-256 over the body would cost more than all the
@@ -44,66 +44,6 @@ export const FIELDS_NOT_IN_KEY: ReadonlySet<string> = new Set([
   'prompt_cache_retention',
   'prompt_cache_options',
 ]);
-
-/** Deeper than any real request (tool schemas nest a dozen levels at most); a body nested beyond is not cached. */
-const MAX_DEPTH = 128;
-
-class TooDeep extends Error {}
-
-function write(value: unknown, depth: number): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object':
-      break;
-    default:
-      return undefined; // undefined, functions: absent, as JSON.stringify has them
-  }
-  if (value === null) return 'null';
-  if (depth > MAX_DEPTH) throw new TooDeep();
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ',';
-      out += write(value[i], depth + 1) ?? 'null';
-    }
-    return out + ']';
-  }
-  return writeObject(value as Readonly<Record<string, unknown>>, depth, undefined);
-}
-
-function writeObject(object: Readonly<Record<string, unknown>>, depth: number, omit: ReadonlySet<string> | undefined): string {
-  // Default sort compares UTF-16 code units: a fixed order, whatever the locale.
-  const keys = Object.keys(object).sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    if (omit?.has(key)) continue;
-    const text = write(object[key], depth + 1);
-    if (text === undefined) continue;
-    out += first ? JSON.stringify(key) : ',' + JSON.stringify(key);
-    out += ':' + text;
-    first = false;
-  }
-  return out + '}';
-}
-
-/**
- * `body` as JSON with its keys sorted at every level, without the top-level fields in `omit`; undefined when it is
- * nested too deep to be worth keying.
- */
-export function canonicalJson(body: Readonly<Record<string, unknown>>, omit?: ReadonlySet<string>): string | undefined {
-  try {
-    return writeObject(body, 0, omit);
-  } catch (err) {
-    if (err instanceof TooDeep) return undefined;
-    throw err;
-  }
-}
 
 /** The exact cache's key, or undefined for a body that cannot be keyed (not cached). */
 export function exactCacheKey(scope: ExactKeyScope, body: Readonly<Record<string, unknown>>): string | undefined {

@@ -5,7 +5,8 @@
 // response_format, temperature, max_tokens…). A paraphrase asked in another conversation, with another system prompt
 // or for JSON instead of prose is another question, even if its last message reads the same.
 import { createHash } from 'node:crypto';
-import { canonicalJson, FIELDS_NOT_IN_KEY } from './exact-key.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import { FIELDS_NOT_IN_KEY } from './exact-key.ts';
 
 export interface SemanticScopeParts {
   readonly tenant: string;
@@ -62,8 +63,17 @@ export function semanticScope(parts: SemanticScopeParts): string | undefined {
   // The request as it is, but for the last user message's content: the one part compared by meaning, not by bytes.
   const around = list.slice();
   around[at] = { ...(list[at] as Record<string, unknown>), content: null };
-  const rest = canonicalJson({ ...parts.body, messages: around }, FIELDS_NOT_IN_KEY);
-  if (rest === undefined) return undefined;
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(parts.body)) if (!FIELDS_NOT_IN_KEY.has(name)) kept[name] = value;
+  kept['messages'] = around;
+  let rest: string;
+  try {
+    rest = canonicalJson(kept);
+  } catch (err) {
+    // Nested too deep to write out: such a request is not cached.
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
   return createHash('sha256')
     .update(JSON.stringify([parts.tenant, parts.model, parts.modelVersion, parts.embeddingsModel]))
     .update(rest)

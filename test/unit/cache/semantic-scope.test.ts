@@ -68,6 +68,14 @@ describe('semanticScope', () => {
     assert.equal(scope({ body: { model: 'm' } }), undefined);
   });
 
+  test('the same request in another key order is the same scope; one nested beyond reason has none', () => {
+    const reordered = { messages: BODY.messages.map((m) => ({ content: m.content, role: m.role })), model: BODY.model };
+    assert.equal(scope({ body: reordered }), scope());
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    assert.equal(scope({ body: { ...BODY, deep } }), undefined);
+  });
+
   test('does not change the body', () => {
     const body = structuredClone(BODY);
     semanticScope({ ...PARTS, body });
