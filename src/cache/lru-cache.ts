@@ -1,7 +1,7 @@
 // An in-memory LRU bounded by bytes, with a time to live per entry. A Map keeps its keys in insertion order, so
 // re-inserting a key on every hit makes its first key the least recently used: get, set and eviction are O(1).
-// Expired entries are misses and are dropped when met; `prune` sweeps the others (they are evicted first anyway,
-// as an entry that expired unread is also one not used for a while).
+// Expired entries are misses and are dropped when met; the others go as the least recently used (an entry that
+// expired unread is also one not used for a while), so no sweep is needed.
 
 /** A value that knows how much memory it holds. */
 export interface Sized {
@@ -70,19 +70,6 @@ export class LruCache<V extends Sized> {
   clear(): void {
     this.#entries.clear();
     this.#bytes = 0;
-  }
-
-  /** Drops every expired entry (O(n): for a timer, not the request path); returns how many. */
-  prune(): number {
-    const now = this.#now();
-    let dropped = 0;
-    for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt > now) continue;
-      this.#entries.delete(key);
-      this.#bytes -= entry.bytes;
-      dropped++;
-    }
-    return dropped;
   }
 
   /** Entries held, expired ones not yet dropped included. */

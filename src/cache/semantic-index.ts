@@ -7,7 +7,7 @@
 //
 // Bounded by a number of entries over all scopes, with the least recently used evicted first (a Set keeps insertion
 // order: touching an entry re-inserts it), and a time to live per entry: expired entries are never returned, and
-// are dropped when a lookup would have returned them, when evicted, or by prune().
+// are dropped when a lookup would have returned them or when evicted (the bound on entries holds them all).
 
 export interface SemanticMatch<V> {
   readonly value: V;
@@ -112,18 +112,6 @@ export class SemanticIndex<V> {
     state.entries.push(entry);
     this.#lru.add(entry);
     return true;
-  }
-
-  /** Drops every expired entry (O(n): for a timer, not the request path); returns how many. */
-  prune(): number {
-    const now = this.#now();
-    let dropped = 0;
-    for (const entry of this.#lru) {
-      if (entry.expiresAt > now) continue;
-      this.#remove(entry);
-      dropped++;
-    }
-    return dropped;
   }
 
   clear(): void {

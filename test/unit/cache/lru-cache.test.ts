@@ -84,7 +84,7 @@ describe('LruCache', () => {
     assert.equal(cache.size, 0);
   });
 
-  test('delete, clear and prune', () => {
+  test('delete, clear, and expiry', () => {
     const { cache, clock } = setup(10_000);
     cache.set('a', new Blob(1), 100);
     cache.set('b', new Blob(1), 1000);
@@ -93,8 +93,9 @@ describe('LruCache', () => {
     assert.equal(cache.delete('b'), false);
     cache.set('d', new Blob(1), 1000);
     clock.now += 200;
-    assert.equal(cache.prune(), 2);
-    assert.equal(cache.size, 1);
+    assert.equal(cache.get('a'), undefined);
+    assert.equal(cache.get('c'), undefined);
+    assert.equal(cache.size, 1, 'the expired entries were dropped when met');
     assert.ok(cache.get('d'));
     cache.clear();
     assert.equal(cache.size, 0);

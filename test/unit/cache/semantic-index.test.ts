@@ -109,19 +109,15 @@ describe('SemanticIndex', () => {
       const match = index.lookup('s', v, 0.999);
       assert.equal(match?.value, i % 2 === 0 ? `v${i}` : undefined, `v${i}`);
     }
-    assert.equal(index.size, 25);
-    assert.equal(index.prune(), 0);
-    clock.now = 1000;
-    assert.equal(index.prune(), 25);
-    assert.equal(index.size, 0);
+    assert.equal(index.size, 25, 'the expired half was dropped as the lookups met it');
   });
 
-  test('prune and clear', () => {
+  test('an expired entry is dropped with its scope when a lookup meets it; clear empties the index', () => {
     const { index, clock } = setup();
     index.insert('a', vec(1, 0), 'x', 10);
     index.insert('b', vec(1, 0), 'y', 100);
     clock.now = 50;
-    assert.equal(index.prune(), 1);
+    assert.equal(index.lookup('a', vec(1, 0), 0.9), undefined);
     assert.equal(index.scopes, 1);
     index.clear();
     assert.equal(index.size, 0);
