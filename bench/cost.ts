@@ -6,7 +6,7 @@ import { SemanticIndex } from '../src/cache/semantic-index.ts';
 import { countPromptTokens } from '../src/metering/estimate-usage.ts';
 import { InProcessQuotaStore } from '../src/stores/memory/quota-store.ts';
 import { planCharges, type QuotaSubject } from '../src/quota/quota-plan.ts';
-import { rateLimitHeaders } from '../src/quota/rate-limit-headers.ts';
+import { addRateLimitHeaders } from '../src/quota/rate-limit-headers.ts';
 
 function perCall(rounds: number, run: (i: number) => unknown): number {
   for (let i = 0; i < rounds / 10; i++) run(i);
@@ -60,7 +60,7 @@ results.push([
     const now = Date.now();
     const charges = planCharges([subject], { tokens: 300, microUsd: 90 }, now);
     const result = await store.admit(charges, now);
-    rateLimitHeaders(charges, result.states, now);
+    addRateLimitHeaders({}, charges, result.states, now);
     await store.adjust(charges.filter((c) => c.limitKind !== 'requests').map((c) => ({ key: c.key, window: c.window, delta: -10, chargedAt: now })));
   }),
 ]);

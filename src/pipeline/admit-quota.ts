@@ -6,7 +6,7 @@ import type { ModelRoute } from '../upstream/runtime.ts';
 import { countPromptTokens } from '../metering/estimate-usage.ts';
 import { worstCaseCost } from '../metering/pricing.ts';
 import { MICRO_USD, needsTokenCount, planCharges, quotaSubjects, type Reservation } from '../quota/quota-plan.ts';
-import { rateLimitHeaders } from '../quota/rate-limit-headers.ts';
+import { addRateLimitHeaders } from '../quota/rate-limit-headers.ts';
 import type { RequestContext } from './context.ts';
 
 function requestedMaxTokens(body: Readonly<Record<string, unknown>>): number | undefined {
@@ -38,5 +38,5 @@ export async function admitQuota(ctx: RequestContext, route: ModelRoute, op: Ope
   const now = Date.now();
   const ticket = await ctx.services.quotas.admit(planCharges(subjects, reservation, now), now);
   ctx.quota = ticket;
-  ctx.extraHeaders = rateLimitHeaders(ticket.charges, ticket.states, now);
+  addRateLimitHeaders((ctx.extraHeaders ??= {}), ticket.charges, ticket.states, now);
 }

@@ -63,3 +63,8 @@ export interface RequestContext {
   /** The request-log row and metrics were written (they are written once). */
   recorded: boolean;
 }
+
+/** Adds a header to the response, beside the usual ones (any stage may, before the response starts). */
+export function setResponseHeader(ctx: RequestContext, name: string, value: string): void {
+  (ctx.extraHeaders ??= {})[name] = value;
+}

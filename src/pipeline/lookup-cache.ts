@@ -12,7 +12,7 @@ import { exactCacheKey } from '../cache/exact-key.ts';
 import { lastUserText, semanticScope } from '../cache/semantic-scope.ts';
 import { embedQuestion } from '../cache/embed-question.ts';
 import { containsPersonalData } from '../guardrails/storage-redactor.ts';
-import type { RequestContext } from './context.ts';
+import { setResponseHeader, type RequestContext } from './context.ts';
 
 export interface CachePlan {
   /** Store the answer under this exact key. */
@@ -38,10 +38,6 @@ function holdsPersonalData(messages: unknown): boolean {
     }
   }
   return false;
-}
-
-export function setHeader(ctx: RequestContext, name: string, value: string): void {
-  (ctx.extraHeaders ??= {})[name] = value;
 }
 
 /**
@@ -70,7 +66,7 @@ export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Op
   if (!exact.read && !exact.write && !semanticOn) return undefined;
   // Masked for the model (a reversible guardrail), or found here: either way the request held personal data.
   if (ctx.vault !== null || holdsPersonalData(body.messages)) {
-    setHeader(ctx, 'x-archway-cache', 'skip; personal data');
+    setResponseHeader(ctx, 'x-archway-cache', 'skip; personal data');
     return undefined;
   }
   const principal = ctx.principal!;
@@ -102,6 +98,6 @@ export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Op
   }
   const plan: CachePlan = { exactKey: exact.write ? exactKey : undefined, semantic: directive.write ? semantic : undefined };
   if (plan.exactKey !== undefined || plan.semantic !== undefined) ctx.cachePlan = plan;
-  setHeader(ctx, 'x-archway-cache', 'miss');
+  setResponseHeader(ctx, 'x-archway-cache', 'miss');
   return undefined;
 }

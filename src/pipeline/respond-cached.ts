@@ -2,8 +2,7 @@
 // for it; what it cost when it was made is metered as saved. The answer goes through the caller's output guardrails
 // as a fresh one would: it passed those of the request that produced it, which may have been another key's.
 import type { CacheHit } from './lookup-cache.ts';
-import { setHeader } from './lookup-cache.ts';
-import type { RequestContext } from './context.ts';
+import { setResponseHeader, type RequestContext } from './context.ts';
 import { answerAsStream } from '../cache/answer-as-stream.ts';
 import { baseHeaders, sendJson } from '../server/respond.ts';
 import { meterAndLog } from './meter-and-log.ts';
@@ -23,7 +22,7 @@ export async function respondCached(ctx: RequestContext, route: ModelRoute, hit:
   ctx.cache = hit.kind;
   ctx.usage = answer.usage;
   ctx.savedUsd = answer.costUsd;
-  setHeader(ctx, 'x-archway-cache', hit.kind === 'exact' ? 'hit; exact' : `hit; semantic; similarity=${hit.similarity.toFixed(4)}`);
+  setResponseHeader(ctx, 'x-archway-cache', hit.kind === 'exact' ? 'hit; exact' : `hit; semantic; similarity=${hit.similarity.toFixed(4)}`);
   if (frames === undefined) {
     ctx.responseBody = body;
     await sendJson(ctx, 200, body);

@@ -38,14 +38,24 @@ export function alertAt(quota: Quota): number {
   return quota.alert_at ?? DEFAULT_ALERT_AT;
 }
 
+/** A key's quota: its own, else the config's for that key id, else the config's default_key. */
+export function keyQuota(own: Quota | null, keyId: string, quotas: Quotas): Quota | undefined {
+  return own ?? quotas.keys[keyId] ?? quotas.default_key;
+}
+
+/** A team's quota: its own, else the config's for that team name. */
+export function teamQuota(own: Quota | null, teamName: string | null, quotas: Quotas): Quota | undefined {
+  return own ?? (teamName === null ? undefined : quotas.teams[teamName]);
+}
+
 /** The subjects with a quota for this caller and model (none: the request is not limited, and costs nothing to admit). */
 export function quotaSubjects(principal: Principal, model: string, quotas: Quotas): QuotaSubject[] {
   const subjects: QuotaSubject[] = [];
-  const keyQuota = principal.keyQuota ?? quotas.keys[principal.keyId] ?? quotas.default_key;
-  if (keyQuota !== undefined && limits(keyQuota)) subjects.push({ scope: 'key', id: principal.keyId, label: `key "${principal.name}"`, quota: keyQuota });
+  const ofKey = keyQuota(principal.keyQuota, principal.keyId, quotas);
+  if (ofKey !== undefined && limits(ofKey)) subjects.push({ scope: 'key', id: principal.keyId, label: `key "${principal.name}"`, quota: ofKey });
   if (principal.teamId !== null) {
-    const teamQuota = principal.teamQuota ?? (principal.teamName === null ? undefined : quotas.teams[principal.teamName]);
-    if (teamQuota !== undefined && limits(teamQuota)) subjects.push({ scope: 'team', id: principal.teamId, label: `team "${principal.teamName}"`, quota: teamQuota });
+    const ofTeam = teamQuota(principal.teamQuota, principal.teamName, quotas);
+    if (ofTeam !== undefined && limits(ofTeam)) subjects.push({ scope: 'team', id: principal.teamId, label: `team "${principal.teamName}"`, quota: ofTeam });
   }
   const modelQuota = quotas.models[model];
   if (modelQuota !== undefined && limits(modelQuota)) subjects.push({ scope: 'model', id: model, label: `model "${model}"`, quota: modelQuota });

@@ -23,16 +23,20 @@ function tightest(kind: QuotaLimitKind, charges: readonly PlannedCharge[], state
   return best;
 }
 
-export function rateLimitHeaders(charges: readonly PlannedCharge[], states: readonly CounterState[], now: number): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [kind, suffix] of [['requests', 'requests'], ['tokens', 'tokens']] as const) {
-    const s = tightest(kind, charges, states);
+const RATE_LIMITS = [
+  { kind: 'requests', limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
+  { kind: 'tokens', limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
+] as const;
+
+/** Adds the headers of the counters a request was charged to `headers`. */
+export function addRateLimitHeaders(headers: Record<string, string>, charges: readonly PlannedCharge[], states: readonly CounterState[], now: number): void {
+  for (const names of RATE_LIMITS) {
+    const s = tightest(names.kind, charges, states);
     if (s === undefined) continue;
-    headers[`x-ratelimit-limit-${suffix}`] = String(s.limit);
-    headers[`x-ratelimit-remaining-${suffix}`] = String(Math.max(0, Math.floor(s.limit - s.used)));
-    headers[`x-ratelimit-reset-${suffix}`] = formatReset(s.resetAt - now);
+    headers[names.limit] = String(s.limit);
+    headers[names.remaining] = String(Math.max(0, Math.floor(s.limit - s.used)));
+    headers[names.reset] = formatReset(s.resetAt - now);
   }
   const budget = tightest('budget', charges, states);
   if (budget !== undefined) headers['x-archway-budget-remaining-usd'] = (Math.max(0, budget.limit - budget.used) / MICRO_USD).toFixed(6);
-  return headers;
 }

@@ -5,7 +5,7 @@ import { authorize } from '../../../pipeline/authenticate.ts';
 import type { RequestContext } from '../../../pipeline/context.ts';
 import { QuotaSchema, type Quota } from '../../../config/cost-schema.ts';
 import { compile } from '../../../validation/compile.ts';
-import { MICRO_USD, planCharges, type QuotaSubject } from '../../../quota/quota-plan.ts';
+import { keyQuota, MICRO_USD, planCharges, teamQuota, type QuotaSubject } from '../../../quota/quota-plan.ts';
 import { notFound, readBody, reply } from './admin-io.ts';
 import { keyInScope } from './keys.ts';
 
@@ -38,26 +38,27 @@ async function keySubject(ctx: RequestContext, permission: 'keys:read' | 'quotas
 
 export async function getKeyQuota(ctx: RequestContext): Promise<void> {
   const key = await keySubject(ctx, 'keys:read');
-  const quota = key.quota ?? ctx.runtime.config.quotas.keys[key.id] ?? ctx.runtime.config.quotas.default_key ?? null;
+  const quota = keyQuota(key.quota, key.id, ctx.runtime.config.quotas) ?? null;
   if (quota === null) return reply(ctx, 200, { key_id: key.id, quota: null });
   await reply(ctx, 200, { key_id: key.id, source: key.quota !== null ? 'key' : 'config', ...(await quotaState(ctx, { scope: 'key', id: key.id, label: key.name, quota })) });
 }
 
+/** PUT sets the quota of the body, DELETE removes it (the config's apply again): stored, followed, audited. */
+async function writeQuota(ctx: RequestContext, what: 'key' | 'team', id: string, quota: Quota | null): Promise<void> {
+  if (what === 'key') await ctx.services.keyStore.setQuota(id, quota);
+  else await ctx.services.directory.setTeamQuota(id, quota);
+  await ctx.services.keys.refresh();
+  await ctx.services.audit.act(ctx, `${what}.quota`, id, { quota });
+  await reply(ctx, 200, { [`${what}_id`]: id, quota });
+}
+
 export async function setKeyQuota(ctx: RequestContext): Promise<void> {
   const key = await keySubject(ctx, 'quotas:write');
-  const quota = await readBody(ctx, validateQuota);
-  await ctx.services.keyStore.setQuota(key.id, quota);
-  await ctx.services.keys.refresh();
-  await ctx.services.audit.act(ctx, 'key.quota', key.id, { quota });
-  await reply(ctx, 200, { key_id: key.id, quota });
+  await writeQuota(ctx, 'key', key.id, await readBody(ctx, validateQuota));
 }
 
 export async function clearKeyQuota(ctx: RequestContext): Promise<void> {
-  const key = await keySubject(ctx, 'quotas:write');
-  await ctx.services.keyStore.setQuota(key.id, null);
-  await ctx.services.keys.refresh();
-  await ctx.services.audit.act(ctx, 'key.quota', key.id, { quota: null });
-  await reply(ctx, 200, { key_id: key.id, quota: null });
+  await writeQuota(ctx, 'key', (await keySubject(ctx, 'quotas:write')).id, null);
 }
 
 async function teamFor(ctx: RequestContext, write: boolean): Promise<{ id: string; name: string; quota: Quota | null }> {
@@ -71,24 +72,16 @@ async function teamFor(ctx: RequestContext, write: boolean): Promise<{ id: strin
 
 export async function getTeamQuota(ctx: RequestContext): Promise<void> {
   const team = await teamFor(ctx, false);
-  const quota = team.quota ?? ctx.runtime.config.quotas.teams[team.name] ?? null;
+  const quota = teamQuota(team.quota, team.name, ctx.runtime.config.quotas) ?? null;
   if (quota === null) return reply(ctx, 200, { team_id: team.id, quota: null });
   await reply(ctx, 200, { team_id: team.id, source: team.quota !== null ? 'team' : 'config', ...(await quotaState(ctx, { scope: 'team', id: team.id, label: team.name, quota })) });
 }
 
 export async function setTeamQuota(ctx: RequestContext): Promise<void> {
   const team = await teamFor(ctx, true);
-  const quota = await readBody(ctx, validateQuota);
-  await ctx.services.directory.setTeamQuota(team.id, quota);
-  await ctx.services.keys.refresh();
-  await ctx.services.audit.act(ctx, 'team.quota', team.id, { quota });
-  await reply(ctx, 200, { team_id: team.id, quota });
+  await writeQuota(ctx, 'team', team.id, await readBody(ctx, validateQuota));
 }
 
 export async function clearTeamQuota(ctx: RequestContext): Promise<void> {
-  const team = await teamFor(ctx, true);
-  await ctx.services.directory.setTeamQuota(team.id, null);
-  await ctx.services.keys.refresh();
-  await ctx.services.audit.act(ctx, 'team.quota', team.id, { quota: null });
-  await reply(ctx, 200, { team_id: team.id, quota: null });
+  await writeQuota(ctx, 'team', (await teamFor(ctx, true)).id, null);
 }
