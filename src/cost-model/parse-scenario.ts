@@ -6,6 +6,7 @@ import type { Price } from '../config/cost-schema.ts';
 import { listedPrice } from '../metering/pricing.ts';
 import { PRICES_TAKEN_ON } from '../metering/prices.ts';
 import { compile, type ValidationProblem } from '../validation/compile.ts';
+import { ConfigError } from '../config/config-error.ts';
 import type { CostInputs, ModelInputs } from './compute.ts';
 import { ScenarioSchema, type ScenarioFile } from './scenario-schema.ts';
 
@@ -14,14 +15,11 @@ const validateScenario = compile<ScenarioFile>(ScenarioSchema);
 /** Shares are decimals people type (0.7, 0.2, 0.1); their sum may be off by rounding, never by more than this. */
 const SHARE_TOLERANCE = 1e-6;
 
-export class ScenarioError extends Error {
-  readonly problems: readonly ValidationProblem[];
-
+/** A scenario to fix: the config's error (every problem with its path; the CLI exits 2), naming a scenario. */
+export class ScenarioError extends ConfigError {
   constructor(source: string, problems: readonly ValidationProblem[]) {
-    const lines = problems.map((p) => `  - ${p.path === '' ? '(top level)' : p.path}: ${p.message}`);
-    super(`invalid scenario ${source}:\n${lines.join('\n')}`);
+    super(source, problems, 'scenario');
     this.name = 'ScenarioError';
-    this.problems = problems;
   }
 }
 

@@ -8,7 +8,7 @@ import { SqliteUsageStore } from '../../stores/sqlite/usage-store.ts';
 import { utcDay } from '../../stores/usage-store.ts';
 import { computeCost, type CostInputs } from '../../cost-model/compute.ts';
 import { inputsFromUsage, type PriceFound } from '../../cost-model/from-logs.ts';
-import { parseScenario, ScenarioError } from '../../cost-model/parse-scenario.ts';
+import { parseScenario } from '../../cost-model/parse-scenario.ts';
 import { costTableJson, costTableText } from '../../cost-model/render.ts';
 import { CommandFailed, parseCommandLine, UsageError } from '../usage-error.ts';
 import { daysOption, openDataDatabase } from './report.ts';
@@ -49,13 +49,8 @@ async function readScenario(path: string): Promise<CostInputs> {
   } catch (err) {
     throw new UsageError(`cannot read the scenario ${path}: ${(err as Error).message}`);
   }
-  try {
-    return parseScenario(text, path);
-  } catch (err) {
-    // A scenario to fix is a usage mistake: exit 2, every problem with its path, no stack trace.
-    if (err instanceof ScenarioError) throw new UsageError(err.message);
-    throw err;
-  }
+  // A scenario to fix is a ScenarioError, which the CLI reports like a config's: exit 2, every problem with its path.
+  return parseScenario(text, path);
 }
 
 async function inputsFromLogs(configFlag: string | undefined, days: number): Promise<CostInputs> {
