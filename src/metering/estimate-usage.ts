@@ -3,6 +3,7 @@
 // for other model families the count is an estimate, marked as such in the log by being the gateway's own.
 import type { Usage } from '../providers/adapter.ts';
 import { TextMemo } from '../text-memo.ts';
+import { messageText } from '../providers/message-text.ts';
 
 type Counter = (text: string) => number;
 let counter: Promise<Counter> | undefined;
@@ -22,17 +23,6 @@ function tokenCounter(): Promise<Counter> {
 // OpenAI's chat format adds a few tokens per message (role, separators) and to prime the reply.
 const TOKENS_PER_MESSAGE = 4;
 const REPLY_PRIMING = 3;
-
-function messageText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let text = '';
-  for (const part of content) {
-    const p = part as { type?: unknown; text?: unknown };
-    if (p?.type === 'text' && typeof p.text === 'string') text += p.text;
-  }
-  return text;
-}
 
 function chatPromptTokens(count: Counter, messages: unknown): number {
   let prompt = REPLY_PRIMING;

@@ -12,6 +12,7 @@ import { exactCacheKey } from '../cache/exact-key.ts';
 import { lastUserText, semanticScope } from '../cache/semantic-scope.ts';
 import { embedQuestion } from '../cache/embed-question.ts';
 import { containsPersonalData } from '../guardrails/storage-redactor.ts';
+import { messageText } from '../providers/message-text.ts';
 import { setResponseHeader, type RequestContext } from './context.ts';
 
 export interface CachePlan {
@@ -29,15 +30,7 @@ export interface CacheHit {
 
 /** Each text of the conversation is checked on its own: those of earlier turns were checked before (memoised). */
 function holdsPersonalData(messages: unknown): boolean {
-  if (!Array.isArray(messages)) return false;
-  for (const m of messages as { content?: unknown }[]) {
-    if (typeof m?.content === 'string') {
-      if (containsPersonalData(m.content)) return true;
-    } else if (Array.isArray(m?.content)) {
-      for (const p of m.content as { text?: unknown }[]) if (typeof p?.text === 'string' && containsPersonalData(p.text)) return true;
-    }
-  }
-  return false;
+  return Array.isArray(messages) && (messages as { content?: unknown }[]).some((m) => containsPersonalData(messageText(m?.content)));
 }
 
 /**
