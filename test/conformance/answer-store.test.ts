@@ -6,7 +6,7 @@ import type { AnswerStore } from '../../src/stores/answer-store.ts';
 import { InProcessAnswerStore } from '../../src/stores/memory/answer-store.ts';
 import { RedisAnswerStore } from '../../src/stores/redis/answer-store.ts';
 import { cachedAnswer } from '../../src/cache/cached-answer.ts';
-import { REDIS_SKIP_MESSAGE, startRedisServer } from '../helpers/redis-server.ts';
+import { REDIS_SKIP_MESSAGE, sharedStoreHarness, startRedisServer } from '../helpers/redis-server.ts';
 import { answerStoreConformance } from './answer-store.ts';
 
 answerStoreConformance('in-process', async () => {
@@ -26,22 +26,7 @@ const openRedisStore = async (prefix: string): Promise<RedisAnswerStore> => {
 if (redis === undefined) {
   describe('AnswerStore conformance: redis', { skip: REDIS_SKIP_MESSAGE }, () => {});
 } else {
-  let opened = 0;
-  answerStoreConformance('redis', async () => {
-    const prefix = `answers${++opened}:`;
-    const stores: AnswerStore[] = [await openRedisStore(prefix)];
-    return {
-      store: stores[0]!,
-      async openAnother() {
-        const another = await openRedisStore(prefix);
-        stores.push(another);
-        return another;
-      },
-      close: async () => {
-        await Promise.all(stores.map((s) => s.close()));
-      },
-    };
-  });
+  answerStoreConformance('redis', sharedStoreHarness<AnswerStore>('answers', openRedisStore));
 
   describe('RedisAnswerStore without Redis', () => {
     it('misses and drops quietly while Redis is away, and serves again once it is back', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { QuotaStore, QuotaWindow } from '../../src/stores/quota-store.ts';
 import { InProcessQuotaStore } from '../../src/stores/memory/quota-store.ts';
 import { RedisQuotaStore } from '../../src/stores/redis/quota-store.ts';
-import { REDIS_SKIP_MESSAGE, startRedisServer } from '../helpers/redis-server.ts';
+import { REDIS_SKIP_MESSAGE, sharedStoreHarness, startRedisServer } from '../helpers/redis-server.ts';
 import { quotaStoreConformance } from './quota-store.ts';
 
 quotaStoreConformance('in-process', async () => {
@@ -19,28 +19,13 @@ after(() => redis?.close());
 if (redis === undefined) {
   describe('QuotaStore conformance: redis', { skip: REDIS_SKIP_MESSAGE }, () => {});
 } else {
-  let opened = 0;
   const openRedisStore = async (prefix: string): Promise<RedisQuotaStore> => {
     // A generous timeout: these tests are about what is counted, not about a slow machine.
     const store = new RedisQuotaStore({ url: redis.url, prefix, timeoutMs: 2_000 });
     assert.ok(await store.ready(5_000), 'connects to redis-server');
     return store;
   };
-  quotaStoreConformance('redis', async () => {
-    const prefix = `conformance${++opened}:`;
-    const stores: QuotaStore[] = [await openRedisStore(prefix)];
-    return {
-      store: stores[0]!,
-      async openAnother() {
-        const another = await openRedisStore(prefix);
-        stores.push(another);
-        return another;
-      },
-      close: async () => {
-        await Promise.all(stores.map((s) => s.close()));
-      },
-    };
-  });
+  quotaStoreConformance('redis', sharedStoreHarness<QuotaStore>('conformance', openRedisStore));
 }
 
 describe('InProcessQuotaStore', () => {

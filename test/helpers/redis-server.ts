@@ -128,3 +128,30 @@ function answersPing(port: number): Promise<boolean> {
     });
   });
 }
+
+/**
+ * A conformance harness over stores that share state through Redis: each call of the returned function opens a
+ * store under a fresh key prefix (so tests do not see each other's keys), with `openAnother` for a second store on
+ * the same prefix (another replica), and closes them all.
+ */
+export function sharedStoreHarness<S extends { close(): Promise<void> }>(
+  name: string,
+  open: (prefix: string) => Promise<S>,
+): () => Promise<{ store: S; openAnother(): Promise<S>; close(): Promise<void> }> {
+  let opened = 0;
+  return async () => {
+    const prefix = `${name}${++opened}:`;
+    const stores: S[] = [await open(prefix)];
+    return {
+      store: stores[0]!,
+      async openAnother() {
+        const another = await open(prefix);
+        stores.push(another);
+        return another;
+      },
+      close: async () => {
+        await Promise.all(stores.map((s) => s.close()));
+      },
+    };
+  };
+}
