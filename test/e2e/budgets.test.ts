@@ -175,3 +175,53 @@ test('a bad quota is a 400 that names the field, never a 500; an unknown key is 
   assert.match(usage.json<{ error: { message: string } }>().error.message, /group_by takes day, key, team, model/);
   assert.equal((await get(`${gw.url}/admin/usage?since=yesterday`, bearer(gw.adminKey))).status, 400);
 });
+
+test('a soft threshold alerts once; streams and embeddings are metered and settled; the key quota shows what is used', async (t) => {
+  const gw = await startGateway(`
+pricing:
+  metered: { input: ${PRICE.input}, output: ${PRICE.output} }
+  emb: { input: 1000, output: 0 }
+models:
+  metered:
+    backends: [{ provider: simulator, simulator: { completion_tokens: 16 } }]
+  emb:
+    backends: [{ provider: simulator }]
+`);
+  t.after(() => gw.close());
+  const { id, key } = await createKey(gw, { budget_usd: 0.2, alert_at: 0.25, period: 'day' });
+  const alerts = async (): Promise<number> => {
+    const line = (await get(`${gw.url}/metrics`, bearer(gw.adminKey))).text.split('\n').find((l) => l.startsWith('archway_budget_alerts_total{scope="key"}'));
+    return line === undefined ? 0 : Number(line.split(' ').at(-1));
+  };
+  const settled = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+
+  const first = await chat(gw, key);
+  // $0.2 less the $0.040 reserved for this request.
+  assert.equal(first.headers['x-archway-budget-remaining-usd'], '0.160000');
+  await settled();
+  assert.equal(await alerts(), 0, '$0.040 of $0.2 is under the 25 % threshold');
+  // A stream, with usage asked for: $0.034 spent and $0.040 reserved is over $0.05: the alert, once.
+  const stream = await post(`${gw.baseURL}/chat/completions`, { model: 'metered', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, stream: true, stream_options: { include_usage: true } }, bearer(key));
+  assert.equal(stream.status, 200);
+  await settled();
+  assert.equal(await alerts(), 1);
+  const embedded = await post(`${gw.baseURL}/embeddings`, { model: 'emb', input: 'hello world' }, bearer(key));
+  assert.equal(embedded.status, 200, embedded.text);
+  await settled();
+  assert.equal(await alerts(), 1, 'once per period');
+
+  const row = async (res: RawResponse): Promise<{ costUsd: number; promptTokens: number; completionTokens: number; stream: boolean }> =>
+    (await get(`${gw.url}/admin/logs/${res.headers['x-request-id']}`, bearer(gw.adminKey))).json();
+  const streamRow = await row(stream);
+  assert.equal(streamRow.stream, true);
+  assert.ok(Math.abs(streamRow.costUsd - 0.034) < 1e-12, `stream cost ${streamRow.costUsd}`);
+  const embeddingRow = await row(embedded);
+  assert.ok(embeddingRow.promptTokens > 0);
+  assert.ok(Math.abs(embeddingRow.costUsd - embeddingRow.promptTokens * 0.001) < 1e-12, `embeddings cost ${embeddingRow.costUsd}`);
+
+  const spent = await spentBy(gw, id);
+  const quota = (await get(`${gw.url}/admin/keys/${id}/quota`, bearer(gw.adminKey))).json<{ source: string; usage: { budget: { used: number; limit: number; resets_at: string } } }>();
+  assert.equal(quota.source, 'key');
+  assert.equal(quota.usage.budget.limit, 0.2);
+  assert.ok(Math.abs(quota.usage.budget.used - spent.cost_usd) < 1e-5, `the counter holds what was spent after settlement: ${quota.usage.budget.used} against ${spent.cost_usd}`);
+});

@@ -129,6 +129,11 @@ test('a paraphrase above the threshold hits the semantic cache; an unrelated que
   assert.match(String(paraphrase.headers['x-archway-cache']), /^hit; semantic; similarity=0\.(8[5-9]|9)\d*/);
   assert.deepEqual(paraphrase.json(), first.json());
   assert.equal(chatCalls(sim), 1);
+  // The hit cost only its question's embedding (tokens at $100/M), and saved the answer's $0.032.
+  const hitRow = (await get(`${gw.url}/admin/logs/${paraphrase.headers['x-request-id']}`, bearer(gw.adminKey))).json<{ costUsd: number; savedUsd: number; cache: string }>();
+  assert.equal(hitRow.cache, 'semantic');
+  assert.ok(hitRow.costUsd > 0 && hitRow.costUsd < 0.001, `embedding cost ${hitRow.costUsd}`);
+  assert.ok(Math.abs(hitRow.savedUsd - 0.032) < 1e-9, `saved ${hitRow.savedUsd}`);
   assert.equal((await ask(gw, alpha, 'How do I bake sourdough bread?')).headers['x-archway-cache'], 'miss');
   assert.equal((await ask(gw, beta, 'What is the capital of France?')).headers['x-archway-cache'], 'miss', 'another tenant');
   assert.equal(chatCalls(sim), 3);
