@@ -12,7 +12,18 @@ export interface PeriodBounds {
 
 const DAY_MS = 86_400_000;
 
+// The bounds last computed per period: every budgeted request asks, and the answer changes once a day at most.
+const latest = new Map<BudgetPeriodName, PeriodBounds>();
+
 export function periodBounds(period: BudgetPeriodName, now: number): PeriodBounds {
+  const last = latest.get(period);
+  if (last !== undefined && now >= last.start && now < last.end) return last;
+  const bounds = computeBounds(period, now);
+  latest.set(period, bounds);
+  return bounds;
+}
+
+function computeBounds(period: BudgetPeriodName, now: number): PeriodBounds {
   const d = new Date(now);
   const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
   switch (period) {

@@ -48,8 +48,23 @@ export function teamQuota(own: Quota | null, teamName: string | null, quotas: Qu
   return own ?? (teamName === null ? undefined : quotas.teams[teamName]);
 }
 
+// Subjects per config, caller and model: the same for every request of a caller until the config or the caller's
+// record changes (a reload makes a new Quotas object, a key change a new Principal), so they are worked out once.
+const subjectsMemo = new WeakMap<Quotas, WeakMap<Principal, Map<string, readonly QuotaSubject[]>>>();
+const NONE: readonly QuotaSubject[] = [];
+
 /** The subjects with a quota for this caller and model (none: the request is not limited, and costs nothing to admit). */
-export function quotaSubjects(principal: Principal, model: string, quotas: Quotas): QuotaSubject[] {
+export function quotaSubjects(principal: Principal, model: string, quotas: Quotas): readonly QuotaSubject[] {
+  let perCaller = subjectsMemo.get(quotas);
+  if (perCaller === undefined) subjectsMemo.set(quotas, (perCaller = new WeakMap()));
+  let perModel = perCaller.get(principal);
+  if (perModel === undefined) perCaller.set(principal, (perModel = new Map()));
+  let subjects = perModel.get(model);
+  if (subjects === undefined) perModel.set(model, (subjects = subjectsOf(principal, model, quotas)));
+  return subjects;
+}
+
+function subjectsOf(principal: Principal, model: string, quotas: Quotas): readonly QuotaSubject[] {
   const subjects: QuotaSubject[] = [];
   const ofKey = keyQuota(principal.keyQuota, principal.keyId, quotas);
   if (ofKey !== undefined && limits(ofKey)) subjects.push({ scope: 'key', id: principal.keyId, label: `key "${principal.name}"`, quota: ofKey });
@@ -59,7 +74,7 @@ export function quotaSubjects(principal: Principal, model: string, quotas: Quota
   }
   const modelQuota = quotas.models[model];
   if (modelQuota !== undefined && limits(modelQuota)) subjects.push({ scope: 'model', id: model, label: `model "${model}"`, quota: modelQuota });
-  return subjects;
+  return subjects.length === 0 ? NONE : subjects;
 }
 
 function limits(quota: Quota): boolean {
