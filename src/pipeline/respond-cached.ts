@@ -4,7 +4,7 @@
 import type { CacheHit } from './lookup-cache.ts';
 import { setResponseHeader, type RequestContext } from './context.ts';
 import { answerAsStream } from '../cache/answer-as-stream.ts';
-import { baseHeaders, sendJson } from '../server/respond.ts';
+import { sendJson, startEventStream } from '../server/respond.ts';
 import { meterAndLog } from './meter-and-log.ts';
 import { guardOutput } from './guard-output.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
@@ -30,7 +30,7 @@ export async function respondCached(ctx: RequestContext, route: ModelRoute, hit:
   }
   ctx.status = 200;
   ctx.ttftMs = performance.now() - ctx.start;
-  ctx.res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8'), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  startEventStream(ctx);
   const done = frames.pop()!;
   ctx.res.write(frames.join(''));
   // As for any stream: [DONE] goes out once the request's row is durable.

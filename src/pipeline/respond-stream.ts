@@ -4,7 +4,7 @@
 // never a quiet `[DONE]`; and `[DONE]` itself is held until the request-log row is durable.
 import { ERRORS } from '../errors.ts';
 import type { StreamTranslator } from '../providers/adapter.ts';
-import { baseHeaders } from '../server/respond.ts';
+import { startEventStream } from '../server/respond.ts';
 import { SseParser } from '../streaming/sse-parser.ts';
 import { SSE_DONE_FRAME, sseFrame } from '../streaming/sse-event.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
@@ -76,7 +76,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
 
   ctx.status = 200;
   // The attempt is still open (it ends with the stream), so its wait so far counts as upstream time in the header.
-  res.writeHead(200, { ...baseHeaders(ctx, 'text/event-stream; charset=utf-8', performance.now() - attempt.startedAt), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  startEventStream(ctx, performance.now() - attempt.startedAt);
   const guard = new StreamOutputGuard(ctx.runtime.guardrails.for(ctx.principal!, route.name), ctx.vault);
   let blocked: StreamGuardResult['blocked'];
   // Only for requests the cache stage planned to store: the answer is rebuilt from what the client was sent.

@@ -20,6 +20,14 @@ export function baseHeaders(ctx: RequestContext, contentType: string, pendingUps
   return headers;
 }
 
+/** Starts a server-sent-events response (a stream): the usual headers, and none of the proxies' buffering. */
+export function startEventStream(ctx: RequestContext, pendingUpstreamMs = 0): void {
+  const headers = baseHeaders(ctx, 'text/event-stream; charset=utf-8', pendingUpstreamMs);
+  headers['cache-control'] = 'no-cache';
+  headers['x-accel-buffering'] = 'no';
+  ctx.res.writeHead(200, headers);
+}
+
 /**
  * Sends a JSON response. When `record` is set (every /v1 request), the request-log row is made durable first, so a
  * response that reached the client always has its row, even if the process dies right after.
