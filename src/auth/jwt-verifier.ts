@@ -6,7 +6,7 @@
 // Every refusal is a 401 `invalid_api_key` whose message says what is wrong without echoing the token; only an
 // identity provider whose keys cannot be fetched gives a 503 `identity_provider_unavailable`, so that an outage of
 // the provider is not counted as callers failing to authenticate.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { ConfigError } from '../config/config-error.ts';
 import { ROLES, type OidcConfig, type Role } from '../config/security-schema.ts';
@@ -134,7 +134,7 @@ export class JwtVerifier {
   /** The identity the token proves, or a GatewayError: 401 `invalid_api_key`, 503 `identity_provider_unavailable`. */
   async verify(token: string): Promise<VerifiedIdentity> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !isCanonicalCompact(token)) throw refused('it is not a well-formed signed JWT');
-    const id = createHash('sha256').update(token).digest('base64url');
+    const id = hash('sha256', token, 'base64url');
     const now = this.#now();
     const cached = this.#cache.get(id);
     if (cached !== undefined) {

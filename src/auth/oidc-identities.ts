@@ -2,7 +2,7 @@
 // user the admins registered for its subject decides role, team and attributes (disabled users are refused), and
 // otherwise the token's claims do, mapped as the config says. The team must exist: a token naming an unknown team
 // is refused rather than let into no tenant at all.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { OidcConfig, Role } from '../config/security-schema.ts';
 import { GatewayError } from '../errors.ts';
 import type { IdentityProvider } from '../server/services.ts';
@@ -32,7 +32,7 @@ export class OidcIdentities implements IdentityProvider {
   }
 
   async principalFor(token: string): Promise<Principal> {
-    const id = createHash('sha256').update(token).digest('base64url');
+    const id = hash('sha256', token, 'base64url');
     const version = this.#keys.version;
     const cached = this.#cache.get(id);
     if (cached !== undefined && cached.expiresAt > Date.now() && cached.version === version) return cached.principal;

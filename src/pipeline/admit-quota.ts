@@ -31,9 +31,13 @@ async function reserve(ctx: RequestContext, route: ModelRoute, op: Operation): P
   };
 }
 
-export async function admitQuota(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<void> {
+/** Charges the caller's quotas; a promise only when some quota limits the caller (the usual request has none to wait for). */
+export function admitQuota(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<void> | undefined {
   const subjects = quotaSubjects(ctx.principal!, route.name, ctx.runtime.config.quotas);
-  if (subjects.length === 0) return;
+  return subjects.length === 0 ? undefined : admit(ctx, route, op, subjects);
+}
+
+async function admit(ctx: RequestContext, route: ModelRoute, op: Operation, subjects: ReturnType<typeof quotaSubjects>): Promise<void> {
   const reservation = needsTokenCount(subjects) ? await reserve(ctx, route, op) : { tokens: 0, microUsd: 0 };
   const now = Date.now();
   const ticket = await ctx.services.quotas.admit(planCharges(subjects, reservation, now), now);

@@ -39,9 +39,12 @@ export function blockedError(what: 'request' | 'answer', verdict: Verdict): Gate
   });
 }
 
-/** Local guardrails per text, then the remote ones (if the policy has any) on the caller's texts together. */
-export async function guardInput(ctx: RequestContext, op: Operation, guardrails: readonly Guardrail[]): Promise<void> {
-  if (guardrails.length === 0) return;
+/**
+ * Local guardrails per text, then the remote ones (if the policy has any) on the caller's texts together. Only the
+ * remote ones make it wait: the returned promise is theirs, and there is none without them.
+ */
+export function guardInput(ctx: RequestContext, op: Operation, guardrails: readonly Guardrail[]): Promise<void> | undefined {
+  if (guardrails.length === 0) return undefined;
   const body = ctx.body!;
   const vault = guardrails.some((g) => g.reversible && g.stages.has('input')) ? new RedactionVault() : undefined;
   /** What the caller wrote (not the application's system prompt), after redaction: what remote guardrails judge. */
@@ -67,8 +70,9 @@ export async function guardInput(ctx: RequestContext, op: Operation, guardrails:
   } else if (Array.isArray(body.input)) {
     body.input = body.input.map((item: unknown) => (typeof item === 'string' ? checked(item, 'user') : item));
   }
-  if (guardrails.some((g) => g.remote && g.stages.has('input')) && callerTexts.length > 0) {
-    applyVerdict(ctx, 'request', await runRemoteGuardrails(guardrails, 'input', callerTexts.join('\n\n')));
-  }
   if (vault !== undefined && vault.size > 0) ctx.vault = vault;
+  if (guardrails.some((g) => g.remote && g.stages.has('input')) && callerTexts.length > 0) {
+    return runRemoteGuardrails(guardrails, 'input', callerTexts.join('\n\n')).then((verdict) => applyVerdict(ctx, 'request', verdict));
+  }
+  return undefined;
 }

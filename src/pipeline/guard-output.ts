@@ -17,7 +17,8 @@ function answerContext(body: Record<string, unknown>): AnswerContext {
   return { systemPrompt: system.length > 0 ? system.join('\n') : undefined, jsonSchema: schema as object | undefined };
 }
 
-export async function guardOutput(ctx: RequestContext, guardrails: readonly Guardrail[], body: Buffer): Promise<Buffer> {
+/** The answer as the client may see it; a promise only when a remote guardrail has to judge it. */
+export function guardOutput(ctx: RequestContext, guardrails: readonly Guardrail[], body: Buffer): Buffer | Promise<Buffer> {
   if (!guardrails.some((g) => g.stages.has('output'))) return body;
   const verdict = runGuardrails(guardrails, 'output', body.toString('utf8'));
   applyVerdict(ctx, 'answer', verdict);
@@ -28,6 +29,9 @@ export async function guardOutput(ctx: RequestContext, guardrails: readonly Guar
   // These judge the generated words, not the JSON around them: parsed once, for both.
   const text = answerText(out) ?? '';
   if (answerLevel) applyVerdict(ctx, 'answer', runAnswerGuardrails(guardrails, text, answerContext(ctx.body!)));
-  if (remote && text !== '') applyVerdict(ctx, 'answer', await runRemoteGuardrails(guardrails, 'output', text));
-  return out;
+  if (!remote || text === '') return out;
+  return runRemoteGuardrails(guardrails, 'output', text).then((verdict) => {
+    applyVerdict(ctx, 'answer', verdict);
+    return out;
+  });
 }

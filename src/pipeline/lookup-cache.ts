@@ -47,9 +47,14 @@ function embeddingsRouteFor(ctx: RequestContext, name: string | undefined): Mode
   }
 }
 
-export async function lookupCache(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<CacheHit | undefined> {
+/** The cached answer to the request, if any; no promise at all when no cache is on (nothing to wait for). */
+export function lookupCache(ctx: RequestContext, route: ModelRoute, op: Operation): Promise<CacheHit | undefined> | undefined {
   const config = ctx.runtime.config.cache;
   if (op !== 'chat' || (!config.exact.enabled && !config.semantic.enabled)) return undefined;
+  return lookup(ctx, route, config);
+}
+
+async function lookup(ctx: RequestContext, route: ModelRoute, config: RequestContext['runtime']['config']['cache']): Promise<CacheHit | undefined> {
   const result = cacheDirective(ctx.req.headers);
   if (!result.ok) throw new GatewayError('invalid_request', result.problem.message, { param: result.problem.header });
   const { directive } = result;

@@ -22,7 +22,11 @@ export async function respondJson(ctx: RequestContext, route: ModelRoute, op: Op
   ctx.usage = value.usage;
   // Embeddings answers are vectors: nothing for a guardrail to read, and megabytes of digits to read it in.
   const raw = Buffer.isBuffer(value.body) ? value.body : Buffer.from(value.body);
-  let body = op === 'chat' ? await guardOutput(ctx, ctx.runtime.guardrails.for(ctx.principal!, route.name), raw) : raw;
+  let body = raw;
+  if (op === 'chat') {
+    const guarded = guardOutput(ctx, ctx.runtime.guardrails.for(ctx.principal!, route.name), raw);
+    body = Buffer.isBuffer(guarded) ? guarded : await guarded;
+  }
   // Values masked for the model go back into its answer (as JSON string content, so escaped).
   if (ctx.vault !== null) body = Buffer.from(ctx.vault.restore(body.toString('utf8'), (v) => JSON.stringify(v).slice(1, -1)));
   ctx.responseBody = body;

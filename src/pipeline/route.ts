@@ -66,9 +66,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/** Takes a bulkhead slot: at once on the first candidate that has one free, else waits on the first that can queue. */
-async function takeSlot(ctx: RequestContext, candidates: Backend[]): Promise<Backend | undefined> {
+/** A bulkhead slot taken at once on the first candidate that has one free (the usual case: no await). */
+function takeFreeSlot(candidates: Backend[]): Backend | undefined {
   for (const backend of candidates) if (backend.bulkhead.tryEnter()) return backend;
+  return undefined;
+}
+
+/** Waits for a bulkhead slot on the first candidate that can queue, once none has one free. */
+async function waitForSlot(ctx: RequestContext, candidates: Backend[]): Promise<Backend | undefined> {
   for (const backend of candidates) {
     if (backend.bulkhead.saturated) continue;
     try {
@@ -109,7 +114,7 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
     }
     if (ctx.attempts > 0 && performance.now() >= deadline) break;
 
-    const backend = await takeSlot(ctx, candidates);
+    const backend = takeFreeSlot(candidates) ?? (await waitForSlot(ctx, candidates));
     if (backend === undefined) {
       sawBusy = true;
       triedThisRound ??= new Set();

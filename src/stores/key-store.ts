@@ -1,6 +1,6 @@
 // API keys. Only a hash of each key is stored: the key itself is shown once, when it is created. Keys are 192 bits
 // of randomness, so a fast hash (SHA-256) is enough: there is nothing to brute-force that a slow hash would protect.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { ApiLimits, Attributes, Role } from '../config/security-schema.ts';
 import type { Quota } from '../config/cost-schema.ts';
 
@@ -67,8 +67,9 @@ export function generateKeySecret(): string {
   return KEY_PREFIX + randomBytes(24).toString('base64url');
 }
 
+// One-shot crypto.hash: every request hashes its key, and it skips the Hash object createHash makes.
 export function hashKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 export function displayPrefix(secret: string): string {

@@ -17,7 +17,8 @@ function upstreamBody(op: Operation, body: Readonly<Record<string, unknown>>, mo
       return JSON.stringify({ ...body, model, stream_options: { ...streamOptions, include_usage: true } });
     }
   }
-  return JSON.stringify({ ...body, model });
+  // Most backends know the model by the name clients use: then the body is serialised as it is, without a copy.
+  return body.model === model ? JSON.stringify(body) : JSON.stringify({ ...body, model });
 }
 
 export function createOpenAICompatibleAdapter(dialect: OpenAIDialect): ProviderAdapter {

@@ -28,10 +28,15 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     if (route.backendsFor[op].length === 0) {
       throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
     }
-    await admitQuota(ctx, route, op);
-    await guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
+    // These stages return a promise only when they have I/O to wait for: an await costs a microtask and an async
+    // frame, and the usual request has no quota, no remote guardrail and no cache.
+    const admission = admitQuota(ctx, route, op);
+    if (admission !== undefined) await admission;
+    const remoteChecks = guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
+    if (remoteChecks !== undefined) await remoteChecks;
     ctx.stream = op === 'chat' && body.stream === true;
-    const hit = await lookupCache(ctx, route, op);
+    const lookup = lookupCache(ctx, route, op);
+    const hit = lookup === undefined ? undefined : await lookup;
     if (hit !== undefined && (await respondCached(ctx, route, hit))) return;
     if (ctx.stream) await respondStream(ctx, route);
     else await respondJson(ctx, route, op);
