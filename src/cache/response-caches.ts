@@ -1,10 +1,10 @@
 // The gateway's two answer caches, made once per process. The exact cache lives in Redis when the config has
 // `state` (every replica answers what any of them stored), else in the process; the semantic index is always the
 // process's own. A reload changes what is cached, TTLs and thresholds, not where or how much: that takes a restart.
+// The Redis client is loaded only when the config has `state`: a gateway without it does not carry its memory.
 import type { CacheConfig, StateConfig } from '../config/cost-schema.ts';
 import type { AnswerStore } from '../stores/answer-store.ts';
 import { InProcessAnswerStore } from '../stores/memory/answer-store.ts';
-import { RedisAnswerStore } from '../stores/redis/answer-store.ts';
 import type { CachedAnswer } from './cached-answer.ts';
 import { SemanticIndex } from './semantic-index.ts';
 
@@ -12,12 +12,20 @@ export class ResponseCaches {
   readonly exact: AnswerStore;
   readonly semantic: SemanticIndex<CachedAnswer>;
 
-  constructor(config: CacheConfig, state: StateConfig | undefined) {
-    this.exact =
-      config.exact.enabled && state !== undefined
-        ? new RedisAnswerStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms })
-        : new InProcessAnswerStore(config.exact.max_bytes);
-    this.semantic = new SemanticIndex(config.semantic.max_entries);
+  private constructor(exact: AnswerStore, semanticEntries: number) {
+    this.exact = exact;
+    this.semantic = new SemanticIndex(semanticEntries);
+  }
+
+  static async create(config: CacheConfig, state: StateConfig | undefined): Promise<ResponseCaches> {
+    let exact: AnswerStore;
+    if (config.exact.enabled && state !== undefined) {
+      const { RedisAnswerStore } = await import('../stores/redis/answer-store.ts');
+      exact = new RedisAnswerStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
+    } else {
+      exact = new InProcessAnswerStore(config.exact.max_bytes);
+    }
+    return new ResponseCaches(exact, config.semantic.max_entries);
   }
 
   close(): Promise<void> {

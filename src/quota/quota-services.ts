@@ -1,5 +1,6 @@
 // Where budgets, rate limits and cool-downs are kept, from the config's `state`: in this process (budgets resume
-// after a restart from the daily usage roll-up), or in Redis, shared by every replica.
+// after a restart from the daily usage roll-up), or in Redis, shared by every replica. The Redis client is loaded only
+// for a config with `state`.
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -7,8 +8,6 @@ import type { CoolDownBus, QuotaStore } from '../stores/quota-store.ts';
 import type { UsageStore } from '../stores/usage-store.ts';
 import { InProcessQuotaStore } from '../stores/memory/quota-store.ts';
 import { LocalCoolDownBus } from '../stores/memory/cool-down-bus.ts';
-import { RedisQuotaStore } from '../stores/redis/quota-store.ts';
-import { RedisCoolDownBus } from '../stores/redis/cool-down-bus.ts';
 import { budgetSeeds } from './budget-seed.ts';
 import { QuotaGate } from './quota-gate.ts';
 import { MICRO_USD } from './quota-plan.ts';
@@ -36,6 +35,7 @@ export async function createQuotaServices(config: Config, usage: UsageStore, log
   let shared: QuotaStore | undefined;
   let coolDowns: CoolDownBus;
   if (state !== undefined) {
+    const [{ RedisQuotaStore }, { RedisCoolDownBus }] = await Promise.all([import('../stores/redis/quota-store.ts'), import('../stores/redis/cool-down-bus.ts')]);
     const redis = new RedisQuotaStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
     // Requests admitted before the connection is up would be counted locally: start once Redis answers, or say why not.
     if (!(await redis.ready(Math.max(2_000, 4 * state.timeout_ms)))) {

@@ -18,7 +18,6 @@ import { SqliteRequestLogStore } from '../stores/sqlite/request-log-store.ts';
 import { SqliteAuditLog } from '../stores/sqlite/audit-log-store.ts';
 import { Auditor } from '../audit/auditor.ts';
 import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
-import { OidcIdentities } from '../auth/oidc-identities.ts';
 import { SqliteRequestContentStore } from '../stores/sqlite/request-content-store.ts';
 import { ContentRetention } from '../stores/sqlite/content-retention.ts';
 import { KeyringError, loadKeyring, type Keyring } from '../security/keyring.ts';
@@ -136,7 +135,8 @@ export class Gateway {
       keys,
       keyStore,
       directory,
-      identities: config.auth.oidc ? new OidcIdentities(config.auth.oidc, keys) : undefined,
+      // The JWT library is loaded only for a config that accepts identity-provider tokens.
+      identities: config.auth.oidc ? new (await import('../auth/oidc-identities.ts')).OidcIdentities(config.auth.oidc, keys) : undefined,
       authThrottle: new FailedAuthThrottle(config.auth.brute_force),
       audit: new Auditor(new SqliteAuditLog(db), log),
       keyring,
@@ -145,7 +145,7 @@ export class Gateway {
       usage,
       quotas: quotaServices.gate,
       coolDowns: quotaServices.coolDowns,
-      caches: new ResponseCaches(config.cache, config.state),
+      caches: await ResponseCaches.create(config.cache, config.state),
     };
     gateway = new Gateway(options, runtime, services, db, quotaServices);
     await new Promise<void>((resolve, reject) => {
