@@ -29,7 +29,7 @@ export interface BackendTarget {
 export interface UpstreamCall {
   /** Path and query, appended to the backend's origin. */
   readonly path: string;
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
 

@@ -23,21 +23,27 @@ function upstreamBody(op: Operation, body: Readonly<Record<string, unknown>>, mo
 
 export function createOpenAICompatibleAdapter(dialect: OpenAIDialect): ProviderAdapter {
   const isAzure = dialect === 'azure-openai';
+  // A backend's headers and paths are the same on every request: made once per backend, not per request.
+  const prepared = new WeakMap<BackendTarget, { headers: Readonly<Record<string, string>>; paths: Readonly<Record<Operation, string>> }>();
+  const prepare = (target: BackendTarget): { headers: Readonly<Record<string, string>>; paths: Readonly<Record<Operation, string>> } => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...target.headers };
+    if (isAzure && target.apiKey) headers['api-key'] = target.apiKey;
+    else if (!isAzure && target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+    const path = (op: Operation): string =>
+      isAzure
+        ? `${target.basePath}/openai/deployments/${encodeURIComponent(target.upstreamModel)}${OPERATION_PATH[op]}?api-version=${encodeURIComponent(target.apiVersion ?? '')}`
+        : target.basePath + OPERATION_PATH[op];
+    const made = { headers: Object.freeze(headers), paths: { chat: path('chat'), embeddings: path('embeddings') } };
+    prepared.set(target, made);
+    return made;
+  };
   return {
     kind: dialect,
     supports: () => true,
 
     buildRequest(op: Operation, body: Readonly<Record<string, unknown>>, target: BackendTarget): UpstreamCall {
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...target.headers };
-      let path: string;
-      if (isAzure) {
-        path = `${target.basePath}/openai/deployments/${encodeURIComponent(target.upstreamModel)}${OPERATION_PATH[op]}?api-version=${encodeURIComponent(target.apiVersion ?? '')}`;
-        if (target.apiKey) headers['api-key'] = target.apiKey;
-      } else {
-        path = target.basePath + OPERATION_PATH[op];
-        if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
-      }
-      return { path, headers, body: upstreamBody(op, body, target.upstreamModel) };
+      const { headers, paths } = prepared.get(target) ?? prepare(target);
+      return { path: paths[op], headers, body: upstreamBody(op, body, target.upstreamModel) };
     },
 
     translateResponse(_op: Operation, raw: Buffer): TranslatedBody {

@@ -3,14 +3,17 @@
 // gateway commits a row at once; a busy one commits many per round trip, so thread hand-offs (which cost more than
 // the inserts when the gateway shares a core with its writer) stay few. append() resolves when the row's batch is
 // committed, which is what lets the pipeline hold back the last bytes of a response until its row is safe.
+// Commits are acknowledged through shared memory (Atomics.waitAsync), not a message: see request-log-worker.js.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 
 /** The messages of request-log-worker.js. `rows`: a JSON array of rows as request-log-wire.ts encodes them. */
 type WorkerRequest = { seq: number; rows: string } | { close: true };
-type WorkerReply = { seq: number; error?: string } | { closed: true };
+/** What the thread posts back; commits themselves are acknowledged in the signal's ACKED slot. */
+type WorkerReply = { seq: number; error: string } | { closed: true };
 import { encodeRow } from './request-log-wire.ts';
+import { ACKED, POSTED, SIGNAL_BYTES } from './request-log-signal.js';
 
 const MIN_COMMIT_INTERVAL_MS = 2;
 
@@ -27,6 +30,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   readonly #path: string;
   readonly #log: Logger;
   #worker: Worker;
+  readonly #signal = new Int32Array(new SharedArrayBuffer(SIGNAL_BYTES));
   #seq = 0;
   /** Rows gathering for the next commit. */
   #open: Batch | undefined;
@@ -89,7 +93,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
       worker.on('message', (m: WorkerReply) => {
         if ('closed' in m) void worker.terminate();
       });
-      worker.postMessage({ close: true } satisfies WorkerRequest);
+      this.#postToWorker({ close: true });
     });
   }
 
@@ -113,23 +117,46 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #post(batch: Batch): void {
-    this.#worker.postMessage({ seq: batch.seq, rows: `[${batch.payload}]` } satisfies WorkerRequest);
+    this.#postToWorker({ seq: batch.seq, rows: `[${batch.payload}]` });
+    // Holds the process open until the commit is acknowledged (the thread itself does not: it is unref'd).
+    this.#worker.ref();
+    this.#awaitCommit(batch);
+  }
+
+  #postToWorker(message: WorkerRequest): void {
+    this.#worker.postMessage(message);
+    Atomics.add(this.#signal, POSTED, 1);
+    Atomics.notify(this.#signal, POSTED);
+  }
+
+  /** Resolves the batch once the thread has stored its sequence number in ACKED. */
+  #awaitCommit(batch: Batch): void {
+    const acked = Atomics.load(this.#signal, ACKED);
+    if (acked >= batch.seq) {
+      queueMicrotask(() => this.#committed(batch));
+      return;
+    }
+    const wait = Atomics.waitAsync(this.#signal, ACKED, acked);
+    if (!wait.async) queueMicrotask(() => this.#awaitCommit(batch));
+    else void wait.value.then(() => this.#awaitCommit(batch));
+  }
+
+  #committed(batch: Batch): void {
+    if (this.#inFlight !== batch) return;
+    this.#inFlight = undefined;
+    this.#worker.unref();
+    batch.resolve();
+    this.#sendNext();
   }
 
   #spawn(): Worker {
     // The writer handles batches of a few hundred rows at most: a small heap keeps the process's memory down.
     const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
-      workerData: { path: this.#path },
+      workerData: { path: this.#path, signal: this.#signal.buffer },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
     worker.on('message', (m: WorkerReply) => {
-      if (!('seq' in m)) return;
-      const batch = this.#inFlight;
-      if (batch?.seq !== m.seq) return;
-      this.#inFlight = undefined;
-      if (m.error) this.#log.error({ err: m.error, rows: batch.rows }, 'request log batch failed');
-      batch.resolve();
-      this.#sendNext();
+      if ('error' in m) this.#log.error({ err: m.error, seq: m.seq }, 'request log batch failed');
     });
     worker.on('error', (err) => this.#log.error({ err }, 'request log worker failed'));
     worker.on('exit', (code) => {
