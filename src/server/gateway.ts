@@ -23,7 +23,9 @@ import { ContentRetention } from '../stores/sqlite/content-retention.ts';
 import { KeyringError, loadKeyring, type Keyring } from '../security/keyring.ts';
 import { ConfigError } from '../config/config-error.ts';
 import type { Config } from '../config/schema.ts';
-import { SqliteRequestLogWriter } from '../stores/sqlite/request-log-writer.ts';
+import { journalsInUse, SqliteRequestLogWriter } from '../stores/sqlite/request-log-writer.ts';
+import { recoverJournals } from '../stores/sqlite/request-log-journal.js';
+import { prepareStatements } from '../stores/sqlite/request-log-sql.js';
 import { buildRuntime, retireRuntime, type Runtime } from '../upstream/runtime.ts';
 import { completionEndpoint } from './endpoints/completions.ts';
 import { listModels } from './endpoints/models.ts';
@@ -117,6 +119,11 @@ export class Gateway {
     if (tlsProblems.length > 0) throw new ConfigError(options.loaded.source, tlsProblems);
     const keyring = contentKeyring(config, env);
     const db = openDatabase(databasePath(config.data_dir));
+    // Rows a gateway on this data directory made durable but had not put into the tables when it died: in first, so
+    // budgets and usage resume from them.
+    const recovered = recoverJournals(db, prepareStatements(db), databasePath(config.data_dir), journalsInUse);
+    if (recovered.rows > 0) log.info({ rows: recovered.rows }, 'request log: rows recovered from a journal');
+    if (recovered.skipped > 0) log.warn({ lines: recovered.skipped }, 'request log: unreadable journal lines skipped');
     const keyStore = new SqliteKeyStore(db);
     const directory = new SqliteDirectoryStore(db);
     await ensureAdminKey(keyStore, env.ARCHWAY_ADMIN_KEY, options.announceAdminKey ?? (() => {}), log);

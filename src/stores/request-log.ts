@@ -63,7 +63,7 @@ export interface RequestLogStore {
 /** What the pipeline writes to: resolves once the row is durable. Never rejects (a storage fault is logged). */
 export interface RequestLogSink {
   append(row: RequestLogRow): Promise<void>;
-  /** Waits for every appended row to be stored. */
+  /** Waits for every row appended before it to be in the tables, where readers look (not only durable). */
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,14 +1,19 @@
-// The request log's writer and its thread, on a real SQLite file: a row is committed when its append resolves (which
-// is what lets a response wait for it), rows appended together are committed once each, and nothing is left
-// uncommitted by close.
+// The request log's writer and its thread, on a real SQLite file: a row is durable (in the journal) when its append
+// resolves, which is what lets a response wait for it; it is in the tables after a flush, or by itself soon after;
+// rows appended together are stored once each; close leaves nothing behind; and a journal left by a process that died
+// is taken in at the next start, once.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { databasePath, openDatabase } from '../../src/stores/sqlite/database.ts';
-import { SqliteRequestLogWriter } from '../../src/stores/sqlite/request-log-writer.ts';
+import { journalsInUse, SqliteRequestLogWriter } from '../../src/stores/sqlite/request-log-writer.ts';
+import { recoverJournals } from '../../src/stores/sqlite/request-log-journal.js';
+import { prepareStatements } from '../../src/stores/sqlite/request-log-sql.js';
+import { rowToTuple } from '../../src/stores/sqlite/request-log-wire.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { newRequestId } from '../../src/server/request-id.ts';
 import type { RequestLogRow } from '../../src/stores/request-log.ts';
@@ -26,11 +31,11 @@ function freshDatabase(): string {
   return path;
 }
 
-function row(status = 200): RequestLogRow {
+function row(status = 200, keyId = 'key_1'): RequestLogRow {
   return {
     id: newRequestId(),
     ts: Date.now(),
-    keyId: 'key_1',
+    keyId,
     teamId: null,
     endpoint: '/v1/chat/completions',
     model: 'gpt-4o-mini',
@@ -61,16 +66,41 @@ function committedIds(path: string): Set<string> {
   }
 }
 
+/** What the journals in the database's directory hold. */
+function journaled(path: string): string {
+  const dir = dirname(path);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.journal'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('');
+}
+
 describe('SqliteRequestLogWriter', () => {
-  it('a row is committed, for every other connection, by the time its append resolves', async () => {
+  it('a row is in the journal by the time its append resolves, and in the tables after a flush', async () => {
     const path = freshDatabase();
     const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
     try {
       for (let i = 0; i < 5; i++) {
         const r = row();
         await writer.append(r);
-        assert.ok(committedIds(path).has(r.id), `row ${i} not committed when its append resolved`);
+        assert.ok(journaled(path).includes(r.id) || committedIds(path).has(r.id), `row ${i} not durable when its append resolved`);
+        await writer.flush();
+        assert.ok(committedIds(path).has(r.id), `row ${i} not in the tables after a flush`);
       }
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('journaled rows reach the tables by themselves, without a flush', async () => {
+    const path = freshDatabase();
+    const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
+    try {
+      const r = row();
+      await writer.append(r);
+      const deadline = Date.now() + 5_000;
+      while (!committedIds(path).has(r.id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(committedIds(path).has(r.id), 'the row never reached the tables');
     } finally {
       await writer.close();
     }
@@ -87,9 +117,9 @@ describe('SqliteRequestLogWriter', () => {
         rows.map(async (r) => {
           await writer.append(r);
           inFlight--;
-          assert.ok(committedIds(path).has(r.id));
         }),
       );
+      await writer.flush();
       const db = new DatabaseSync(path, { readOnly: true });
       try {
         assert.equal(Number(db.prepare('SELECT count(*) AS n FROM request_log').get()!.n), 500);
@@ -115,5 +145,41 @@ describe('SqliteRequestLogWriter', () => {
     const ids = committedIds(path);
     for (const r of pending) assert.ok(ids.has(r.id));
     await writer.append(row()); // resolves (the row is dropped and logged): a closed log must not hold a response
+    assert.equal(journaled(path), '', 'a closed writer leaves no journal behind');
+  });
+});
+
+describe('recoverJournals', () => {
+  it("takes in the journal of a process that is gone, once, and leaves a live writer's alone", async () => {
+    const path = freshDatabase();
+    const dir = dirname(path);
+    // A pid that was running and is not any more: a child that has exited.
+    const gonePid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const stored = row(200, 'key_gone');
+    const lost = [row(200, 'key_gone'), row(503, 'key_gone')];
+    writeFileSync(join(dir, `request-log.${gonePid}.dead0001.journal`), `${JSON.stringify([rowToTuple(stored)])}\n${JSON.stringify(lost.map(rowToTuple))}\nnot json\n`);
+    const live = new SqliteRequestLogWriter(path, createLogger('silent'));
+    try {
+      const pending = row();
+      await live.append(pending); // durable in the live writer's journal, perhaps not yet in the tables
+      const db = openDatabase(path);
+      try {
+        // `stored` is already in the tables (the process died between its commit and emptying the journal).
+        prepareStatements(db).insert.run(...(rowToTuple(stored).slice(0, 20).map((v) => (typeof v === 'boolean' ? Number(v) : v)) as never[]));
+        const recovered = recoverJournals(db, prepareStatements(db), path, journalsInUse);
+        assert.deepEqual(recovered, { rows: 3, skipped: 1 });
+        const ids = committedIds(path);
+        for (const r of [stored, ...lost]) assert.ok(ids.has(r.id));
+        assert.ok(!readdirSync(dir).some((f) => f.includes(`.${gonePid}.`)), 'the recovered journal is deleted');
+        assert.ok(journaled(path).includes(pending.id), "the live writer's journal is left alone");
+        // The roll-up counts the recovered rows, and `stored`, which was already there, not again.
+        const usage = db.prepare("SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily WHERE key_id = 'key_gone'").get()!;
+        assert.deepEqual([Number(usage.requests), Number(usage.errors)], [2, 1]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await live.close();
+    }
   });
 });

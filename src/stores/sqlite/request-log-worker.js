@@ -1,14 +1,24 @@
 // @ts-check
-// Runs in a worker thread: owns the request log's SQLite connection so inserts (synchronous in node:sqlite) never
-// block the event loop that serves requests. Each message is one batch (a JSON array of row tuples, see
-// request-log-wire.ts), and committing it is acknowledged through shared memory (request-log-signal.js): the thread
-// sleeps in Atomics.wait and takes its messages with receiveMessageOnPort, so a batch costs no turn of an event loop
-// on either side, which on a gateway that shares one core with this thread is most of a commit's latency. Plain
-// JavaScript: see request-log-sql.js. The database is migrated by the process that starts this thread.
+// Runs in a worker thread: owns the request log's journal and SQLite connection, so neither the appends nor the
+// inserts (synchronous in node:sqlite) block the event loop that serves requests. Each message is a batch of rows
+// (a JSON array of row tuples, see request-log-wire.ts), a request to flush, or close. A batch is appended to the
+// journal (request-log-journal.js), which makes it durable, and acknowledged; the journaled rows are inserted into the
+// tables together, once INGEST_ROWS of them wait or the oldest has waited INGEST_MS, and on a flush.
+// Acknowledgements go through shared memory (request-log-signal.js): the thread sleeps in Atomics.wait and takes its
+// messages with receiveMessageOnPort, so a batch costs no turn of an event loop on either side, which on a gateway
+// that shares one core with this thread is much of a batch's latency. Plain JavaScript: see request-log-sql.js. The
+// database is migrated by the process that starts this thread.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { DatabaseSync } from 'node:sqlite';
+import { closeSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
 import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, insertTuples, prepareStatements } from './request-log-sql.js';
+import { journalLines, parseJournal } from './request-log-journal.js';
 import { ACKED, POSTED } from './request-log-signal.js';
+
+/** Rows waiting in the journal that make a transaction worth it at once. */
+const INGEST_ROWS = 512;
+/** The longest a journaled row waits to be in the tables (what readers in other processes may lag). */
+const INGEST_MS = 100;
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const signal = new Int32Array(/** @type {SharedArrayBuffer} */ (workerData.signal));
@@ -16,22 +26,66 @@ const db = new DatabaseSync(workerData.path, { timeout: BUSY_TIMEOUT_MS });
 db.exec(CONNECTION_PRAGMAS);
 const statements = prepareStatements(db);
 
+const journalFile = /** @type {string} */ (workerData.journal);
+/** Journaled batches not yet in the tables, as their JSON texts. A thread that replaces one that died takes over
+ *  its journal: what that holds is pending from the start. */
+let pending = journalLines(journalFile);
+let pendingRows = pending.length;
+/** When the oldest pending batch was journaled (or its last failed ingest was tried). */
+let pendingSince = 0;
+const journal = openSync(journalFile, 'a');
+
+function report(/** @type {number} */ seq, /** @type {unknown} */ err) {
+  port.postMessage({ seq, error: String(err) });
+}
+
+/** Inserts the pending rows in one transaction, then empties the journal. On failure (a lock held too long by
+ *  another process) they stay pending, in memory and in the journal, and are tried again INGEST_MS later. */
+function ingest(/** @type {number} */ seq) {
+  if (pending.length === 0) return;
+  try {
+    insertTuples(db, statements, parseJournal(pending.join('\n')).tuples);
+  } catch (err) {
+    report(seq, err);
+    pendingSince = Date.now();
+    return;
+  }
+  ftruncateSync(journal, 0);
+  pending = [];
+  pendingRows = 0;
+}
+
 /**
- * @param {{ seq: number, rows: string } | { close: true }} msg
+ * @param {{ seq: number, rows?: string, count?: number, flush?: boolean } | { close: true }} msg
  * @returns {boolean} whether the thread is done
  */
 function handle(msg) {
   if ('close' in msg) {
+    ingest(0);
     db.close();
+    closeSync(journal);
+    // Emptied: nothing for the next start to recover. Not emptied (the tables were locked): the next start ingests it.
+    if (pending.length === 0) rmSync(journalFile, { force: true });
     port.postMessage({ closed: true });
     return true;
   }
-  try {
-    insertTuples(db, statements, JSON.parse(msg.rows));
-  } catch (err) {
-    // Reported before the acknowledgement, so the batch's failure is logged with the batch still known.
-    port.postMessage({ seq: msg.seq, error: String(err) });
+  if (msg.rows !== undefined) {
+    try {
+      // Positioned at the end: the journal is only ever appended to, and emptied by ftruncate.
+      writeSync(journal, `${msg.rows}\n`);
+      if (pending.length === 0) pendingSince = Date.now();
+      pending.push(msg.rows);
+      pendingRows += msg.count ?? 0;
+    } catch (err) {
+      // No journal (disk full, say): the rows go straight into the tables, or the failure is reported.
+      try {
+        insertTuples(db, statements, JSON.parse(msg.rows));
+      } catch {
+        report(msg.seq, err);
+      }
+    }
   }
+  if (msg.flush) ingest(msg.seq);
   Atomics.store(signal, ACKED, msg.seq);
   Atomics.notify(signal, ACKED);
   return false;
@@ -42,6 +96,7 @@ let seen = Atomics.load(signal, POSTED);
 for (;;) {
   let received;
   while ((received = receiveMessageOnPort(port)) !== undefined) if (handle(received.message)) process.exit(0);
-  Atomics.wait(signal, POSTED, seen);
+  if (pending.length > 0 && (pendingRows >= INGEST_ROWS || Date.now() - pendingSince >= INGEST_MS)) ingest(0);
+  Atomics.wait(signal, POSTED, seen, pending.length === 0 ? undefined : Math.max(0, pendingSince + INGEST_MS - Date.now()));
   seen = Atomics.load(signal, POSTED);
 }

@@ -1,19 +1,26 @@
-// The request log as the pipeline sees it, with group commit: one batch is being committed by the writer thread at a
-// time, and rows appended meanwhile gather into the next one, sent the moment the first is acknowledged. An idle
-// gateway commits a row at once; a busy one commits many per round trip, so thread hand-offs (which cost more than
-// the inserts when the gateway shares a core with its writer) stay few. append() resolves when the row's batch is
-// committed, which is what lets the pipeline hold back the last bytes of a response until its row is safe.
-// Commits are acknowledged through shared memory (Atomics.waitAsync), not a message: see request-log-worker.js.
+// The request log as the pipeline sees it, with group commit: one batch is being made durable by the writer thread
+// at a time (appended to its journal, request-log-journal.js), and rows appended meanwhile gather into the next one,
+// sent the moment the first is acknowledged. An idle gateway sends a row at once; a busy one many per round trip, so
+// thread hand-offs (which cost more than the appends when the gateway shares a core with its writer) stay few.
+// append() resolves when the row is durable, which is what lets the pipeline hold back the last bytes of a response
+// until its row is safe; flush() when every row appended before it is in the tables too, where readers look.
+// Acknowledgements come through shared memory (Atomics.waitAsync), not a message: see request-log-worker.js.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 
-/** The messages of request-log-worker.js. `rows`: a JSON array of rows as request-log-wire.ts encodes them. */
-type WorkerRequest = { seq: number; rows: string } | { close: true };
+/** The messages of request-log-worker.js. `rows`: a JSON array of `count` rows as request-log-wire.ts encodes them;
+ *  `flush`: put every journaled row into the tables before acknowledging. */
+type WorkerRequest = { seq: number; rows?: string; count: number; flush?: true } | { close: true };
 /** What the thread posts back; commits themselves are acknowledged in the signal's ACKED slot. */
 type WorkerReply = { seq: number; error: string } | { closed: true };
 import { encodeRow } from './request-log-wire.ts';
 import { ACKED, POSTED, SIGNAL_BYTES } from './request-log-signal.js';
+import { newJournalPath } from './request-log-journal.js';
+
+/** The journals this process's writers are using: what recovery at start must leave alone. */
+const liveJournals = new Set<string>();
+export const journalsInUse: ReadonlySet<string> = liveJournals;
 
 const MIN_COMMIT_INTERVAL_MS = 2;
 
@@ -22,12 +29,15 @@ interface Batch {
   /** Rows encoded with encodeRow, joined by ",". */
   payload: string;
   rows: number;
+  /** The thread is to put every journaled row into the tables too. */
+  flush: boolean;
   resolve: () => void;
   promise: Promise<void>;
 }
 
 export class SqliteRequestLogWriter implements RequestLogSink {
   readonly #path: string;
+  readonly #journal: string;
   readonly #log: Logger;
   #worker: Worker;
   readonly #signal = new Int32Array(new SharedArrayBuffer(SIGNAL_BYTES));
@@ -47,6 +57,8 @@ export class SqliteRequestLogWriter implements RequestLogSink {
    */
   constructor(path: string, log: Logger, othersInFlight: (rows: number) => boolean = () => false) {
     this.#path = path;
+    this.#journal = newJournalPath(path);
+    liveJournals.add(this.#journal);
     this.#log = log;
     this.#othersInFlight = othersInFlight;
     this.#worker = this.#spawn();
@@ -59,34 +71,39 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     }
     let batch = this.#open;
     if (batch === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      batch = this.#open = { seq: ++this.#seq, payload: '', rows: 0, resolve, promise };
-      batch.payload = encodeRow(row);
-      batch.rows = 1;
+      batch = this.#open = this.#newBatch(encodeRow(row), 1, false);
       if (this.#inFlight === undefined) {
-        // Alone in the gateway: commit now. Otherwise rows appended in the same turn of the event loop join this batch.
+        // Alone in the gateway: send now. Otherwise rows appended in the same turn of the event loop join this batch.
         if (!this.#othersInFlight(1)) this.#sendNext();
         else setImmediate(() => this.#sendNext());
       }
-      return promise;
+      return batch.promise;
     }
-    batch.payload += `,${encodeRow(row)}`;
+    batch.payload = batch.rows === 0 ? encodeRow(row) : `${batch.payload},${encodeRow(row)}`;
     batch.rows++;
     return batch.promise;
   }
 
+  /** Resolves once every row appended before it is in the tables, not only durable. */
   async flush(): Promise<void> {
-    while (this.#open !== undefined || this.#inFlight !== undefined) {
-      this.#sendNext();
-      await (this.#inFlight ?? this.#open)?.promise;
-    }
+    if (this.#closed) return;
+    const batch = (this.#open ??= this.#newBatch('', 0, true));
+    batch.flush = true;
+    this.#sendNext();
+    await batch.promise;
+  }
+
+  #newBatch(payload: string, rows: number, flush: boolean): Batch {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { seq: ++this.#seq, payload, rows, flush, resolve, promise };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.flush();
     this.#closed = true;
+    liveJournals.delete(this.#journal);
     const worker = this.#worker;
     await new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
@@ -103,7 +120,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     // to come), commits are spaced MIN_COMMIT_INTERVAL_MS apart so one serves all the rows of that interval; when
     // nothing else is in flight there is nobody to wait for, and a lone request waits for nothing but its own commit.
     const wait = this.#lastSent + MIN_COMMIT_INTERVAL_MS - performance.now();
-    if (wait > 0 && this.#othersInFlight(this.#open.rows)) {
+    if (wait > 0 && !this.#open.flush && this.#othersInFlight(this.#open.rows)) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#sendNext();
@@ -117,8 +134,11 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #post(batch: Batch): void {
-    this.#postToWorker({ seq: batch.seq, rows: `[${batch.payload}]` });
-    // Holds the process open until the commit is acknowledged (the thread itself does not: it is unref'd).
+    const message: WorkerRequest = { seq: batch.seq, count: batch.rows };
+    if (batch.rows > 0) message.rows = `[${batch.payload}]`;
+    if (batch.flush) message.flush = true;
+    this.#postToWorker(message);
+    // Holds the process open until the batch is acknowledged (the thread itself does not: it is unref'd).
     this.#worker.ref();
     this.#awaitCommit(batch);
   }
@@ -150,9 +170,9 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #spawn(): Worker {
-    // The writer handles batches of a few hundred rows at most: a small heap keeps the process's memory down.
+    // The writer holds a few hundred rows at a time: a small heap keeps the process's memory down.
     const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
-      workerData: { path: this.#path, signal: this.#signal.buffer },
+      workerData: { path: this.#path, journal: this.#journal, signal: this.#signal.buffer },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
     worker.on('message', (m: WorkerReply) => {
@@ -161,7 +181,8 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     worker.on('error', (err) => this.#log.error({ err }, 'request log worker failed'));
     worker.on('exit', (code) => {
       if (this.#closed) return;
-      // A crashed writer is replaced and the batch it had is sent again (inserts are idempotent by id).
+      // A crashed writer is replaced (it takes over the journal) and the batch it had is sent again (inserts are
+      // idempotent by id).
       this.#log.error({ code }, 'request log worker exited; restarting it');
       this.#worker = this.#spawn();
       if (this.#inFlight) this.#post(this.#inFlight);

@@ -12,6 +12,8 @@ const NO_TEAM = '\u0000none'; // matches no row: a team-scoped caller without a 
 export async function listLogs(ctx: RequestContext): Promise<void> {
   const { principal, scope } = await authorize(ctx, 'logs:read');
   const params = query(ctx);
+  // Every request answered so far is in the tables, not only durable in the journal.
+  await ctx.services.requestLog.flush();
   const rows = await ctx.services.requestLogs.query({
     teamId: scope === 'all' ? (params.get('team') ?? undefined) : (principal.teamId ?? NO_TEAM),
     keyId: params.get('key') ?? undefined,
@@ -25,6 +27,7 @@ export async function listLogs(ctx: RequestContext): Promise<void> {
 
 export async function getLog(ctx: RequestContext): Promise<void> {
   const { principal, scope } = await authorize(ctx, 'logs:read');
+  await ctx.services.requestLog.flush();
   const row: RequestLogRow | undefined = await ctx.services.requestLogs.get(ctx.params.id!);
   if (row === undefined || !inScope(principal, scope, { teamId: row.teamId })) throw notFound(`request ${ctx.params.id}`);
   const contentScope = scopeOf(principal, 'logs:content');
