@@ -4,8 +4,7 @@
 // is taken in at the next start, once.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
@@ -17,16 +16,17 @@ import { rowToTuple } from '../../src/stores/sqlite/request-log-wire.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { newRequestId } from '../../src/server/request-id.ts';
 import type { RequestLogRow } from '../../src/stores/request-log.ts';
+import { tempDir } from '../helpers/gateway.ts';
 
-const dirs: string[] = [];
+const dirs: { remove: () => void }[] = [];
 after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) dir.remove();
 });
 
 function freshDatabase(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'archway-writer-'));
+  const dir = tempDir('archway-writer-');
   dirs.push(dir);
-  const path = databasePath(dir);
+  const path = databasePath(dir.path);
   openDatabase(path).close(); // migrated, as the gateway does before it starts the writer
   return path;
 }

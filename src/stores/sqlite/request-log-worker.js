@@ -26,6 +26,10 @@ const db = new DatabaseSync(workerData.path, { timeout: BUSY_TIMEOUT_MS });
 db.exec(CONNECTION_PRAGMAS);
 const statements = prepareStatements(db);
 
+function report(/** @type {number} */ seq, /** @type {unknown} */ err) {
+  port.postMessage({ seq, error: String(err) });
+}
+
 const journalFile = /** @type {string} */ (workerData.journal);
 /** Journaled batches not yet in the tables, as their JSON texts. A thread that replaces one that died takes over
  *  its journal: what that holds is pending from the start. */
@@ -33,10 +37,12 @@ let pending = journalLines(journalFile);
 let pendingRows = pending.length;
 /** When the oldest pending batch was journaled (or its last failed ingest was tried). */
 let pendingSince = 0;
-const journal = openSync(journalFile, 'a');
-
-function report(/** @type {number} */ seq, /** @type {unknown} */ err) {
-  port.postMessage({ seq, error: String(err) });
+/** The journal's descriptor; -1 if it cannot be opened, and then each batch is committed to the tables directly. */
+let journal = -1;
+try {
+  journal = openSync(journalFile, 'a');
+} catch (err) {
+  report(0, `the request log's journal cannot be opened (${String(err)}); rows are committed one batch at a time`);
 }
 
 /** Inserts the pending rows in one transaction, then empties the journal. On failure (a lock held too long by
@@ -63,7 +69,7 @@ function handle(msg) {
   if ('close' in msg) {
     ingest(0);
     db.close();
-    closeSync(journal);
+    if (journal >= 0) closeSync(journal);
     // Emptied: nothing for the next start to recover. Not emptied (the tables were locked): the next start ingests it.
     if (pending.length === 0) rmSync(journalFile, { force: true });
     port.postMessage({ closed: true });
