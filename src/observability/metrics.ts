@@ -1,6 +1,6 @@
 // Prometheus metrics. One registry per gateway (tests run several gateways in one process). Gauges that mirror
 // state (circuits, bulkheads) are read at scrape time, so the request path pays nothing for them.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
 export interface BackendGaugeSource {
   readonly model: string;
@@ -11,6 +11,43 @@ export interface BackendGaugeSource {
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** A counter's series as the request path sees it: a number to add to. */
+interface Tally<L extends string> {
+  readonly labels: LabelValues<L>;
+  total: number;
+  /** What prom-client was last given. */
+  reported: number;
+}
+
+/** What one finished request adds to, found once per label combination. */
+interface RequestSeries {
+  readonly count: Tally<'endpoint' | 'model' | 'backend' | 'status'>;
+  readonly latency: Histogram.Internal<'endpoint' | 'model'>;
+}
+
+/** Per model: the token and cost counters a metered request adds to. */
+export interface ModelTallies {
+  readonly promptTokens: Tally<'model' | 'kind'>;
+  readonly completionTokens: Tally<'model' | 'kind'>;
+  readonly costUsd: Tally<'model'>;
+}
+
+/** A counter whose series the request path adds to in plain fields; prom-client gets the totals when scraped. */
+function talliedCounter<L extends string>(options: { name: string; help: string; labelNames: L[]; registers: Registry[] }): { counter: Counter<L>; tallies: Tally<L>[] } {
+  const tallies: Tally<L>[] = [];
+  const counter = new Counter<L>({
+    ...options,
+    collect() {
+      for (const t of tallies) {
+        if (t.total === t.reported) continue;
+        this.inc(t.labels, t.total - t.reported);
+        t.reported = t.total;
+      }
+    },
+  });
+  return { counter, tallies };
+}
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -25,31 +62,62 @@ export class GatewayMetrics {
   readonly quotaRefusals: Counter<'scope' | 'limit'>;
   readonly budgetAlerts: Counter<'scope'>;
 
-  // prom-client hashes the label object on every call; the request path instead looks its series up once per
-  // label combination and keeps them (the combinations are bounded by config: endpoints × models × backends × statuses).
-  readonly #requestSeries = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<'endpoint' | 'model'> }>();
+  // prom-client hashes the label object on every call, even through a labelled child, which cost the request path
+  // more than the counting. The request path instead finds its series once per label combination (bounded by config:
+  // endpoints × models × backends × statuses), in maps keyed by the label values themselves (no key to build), and
+  // adds to plain fields that the counters hand prom-client at scrape time.
+  readonly #requestSeries = new Map<string, Map<string, Map<string, Map<number, RequestSeries>>>>();
+  readonly #requestTallies: Tally<'endpoint' | 'model' | 'backend' | 'status'>[];
+  readonly #modelTallies = new Map<string, ModelTallies>();
+  readonly #tokenTallies: Tally<'model' | 'kind'>[];
+  readonly #costTallies: Tally<'model'>[];
 
   /** One finished request: its count and its latency. */
   observeRequest(endpoint: string, model: string, backend: string, status: number, seconds: number): void {
-    const key = `${endpoint}\u0000${model}\u0000${backend}\u0000${status}`;
-    let series = this.#requestSeries.get(key);
+    const byModel = this.#requestSeries.get(endpoint) ?? setNew(this.#requestSeries, endpoint, new Map());
+    const byBackend = byModel.get(model) ?? setNew(byModel, model, new Map());
+    const byStatus = byBackend.get(backend) ?? setNew(byBackend, backend, new Map());
+    let series = byStatus.get(status);
     if (series === undefined) {
-      series = { count: this.requests.labels({ endpoint, model, backend, status }), latency: this.latency.labels({ endpoint, model }) };
-      this.#requestSeries.set(key, series);
+      const count = { labels: { endpoint, model, backend, status }, total: 0, reported: 0 };
+      this.#requestTallies.push(count);
+      series = setNew(byStatus, status, { count, latency: this.latency.labels({ endpoint, model }) });
     }
-    series.count.inc();
+    series.count.total++;
     series.latency.observe(seconds);
+  }
+
+  /** The token and cost counters of a model (a configured name, or '' for none). */
+  modelTallies(model: string): ModelTallies {
+    let tallies = this.#modelTallies.get(model);
+    if (tallies === undefined) {
+      tallies = {
+        promptTokens: { labels: { model, kind: 'prompt' }, total: 0, reported: 0 },
+        completionTokens: { labels: { model, kind: 'completion' }, total: 0, reported: 0 },
+        costUsd: { labels: { model }, total: 0, reported: 0 },
+      };
+      this.#tokenTallies.push(tallies.promptTokens, tallies.completionTokens);
+      this.#costTallies.push(tallies.costUsd);
+      this.#modelTallies.set(model, tallies);
+    }
+    return tallies;
   }
 
   constructor(backends: () => Iterable<BackendGaugeSource>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'archway_process_' });
-    this.requests = new Counter({ name: 'archway_requests_total', help: 'Requests by endpoint, model, serving backend and HTTP status', labelNames: ['endpoint', 'model', 'backend', 'status'], registers });
+    const requests = talliedCounter({ name: 'archway_requests_total', help: 'Requests by endpoint, model, serving backend and HTTP status', labelNames: ['endpoint', 'model', 'backend', 'status'], registers });
+    this.requests = requests.counter;
+    this.#requestTallies = requests.tallies;
     this.latency = new Histogram({ name: 'archway_request_duration_seconds', help: 'Time from request to last byte', labelNames: ['endpoint', 'model'], buckets: LATENCY_BUCKETS, registers });
     this.ttft = new Histogram({ name: 'archway_time_to_first_token_seconds', help: 'Streams: time from request to the first generated token', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
-    this.tokens = new Counter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
+    const tokens = talliedCounter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
+    this.tokens = tokens.counter;
+    this.#tokenTallies = tokens.tallies;
     this.retries = new Counter({ name: 'archway_retries_total', help: 'Attempts that failed and led to a retry or failover', labelNames: ['model', 'backend', 'reason'], registers });
-    this.costUsd = new Counter({ name: 'archway_cost_usd_total', help: 'Spend upstream in USD, from the price table', labelNames: ['model'], registers });
+    const costUsd = talliedCounter({ name: 'archway_cost_usd_total', help: 'Spend upstream in USD, from the price table', labelNames: ['model'], registers });
+    this.costUsd = costUsd.counter;
+    this.#costTallies = costUsd.tallies;
     this.cacheHits = new Counter({ name: 'archway_cache_hits_total', help: 'Requests answered by a cache (exact, semantic)', labelNames: ['model', 'cache'], registers });
     this.savedUsd = new Counter({ name: 'archway_cache_saved_usd_total', help: 'What cache hits would have cost upstream', labelNames: ['model'], registers });
     this.quotaRefusals = new Counter({ name: 'archway_quota_refusals_total', help: 'Requests refused by a budget or rate limit, by scope (key, team, model) and limit', labelNames: ['scope', 'limit'], registers });
@@ -72,3 +140,8 @@ export class GatewayMetrics {
   }
 }
 
+
+function setNew<K, V>(map: Map<K, V>, key: K, value: V): V {
+  map.set(key, value);
+  return value;
+}

@@ -2,10 +2,18 @@
 // landing at random places in it (cheaper inserts, and ids sort by arrival).
 import { randomUUID } from 'node:crypto';
 
+// The time part of the last id: a busy gateway makes several ids per millisecond.
+let lastMs = -1;
+let lastPrefix = '';
+
 export function newRequestId(now: number = Date.now()): string {
-  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: keep its random bits and variant
-  const ms = now.toString(16).padStart(12, '0');
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15)}`;
+  if (now !== lastMs) {
+    const ms = now.toString(16).padStart(12, '0');
+    lastPrefix = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`;
+    lastMs = now;
+  }
+  // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: keep its random bits and variant
+  return lastPrefix + randomUUID().slice(15);
 }
 
 
