@@ -10,7 +10,7 @@
 // database is migrated by the process that starts this thread.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { DatabaseSync } from 'node:sqlite';
-import { closeSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
 import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, insertTuples, prepareStatements } from './request-log-sql.js';
 import { journalLines, parseJournal } from './request-log-journal.js';
 import { ACKED, POSTED } from './request-log-signal.js';
@@ -39,8 +39,11 @@ let pendingRows = pending.length;
 let pendingSince = 0;
 /** The journal's descriptor; -1 if it cannot be opened, and then each batch is committed to the tables directly. */
 let journal = -1;
+/** The journal's length: a write cut short (a full disk) is cut back to it, so the file holds whole lines only. */
+let journalBytes = 0;
 try {
   journal = openSync(journalFile, 'a');
+  journalBytes = fstatSync(journal).size;
 } catch (err) {
   report(0, `the request log's journal cannot be opened (${String(err)}); rows are committed one batch at a time`);
 }
@@ -57,6 +60,7 @@ function ingest(/** @type {number} */ seq) {
     return;
   }
   ftruncateSync(journal, 0);
+  journalBytes = 0;
   pending = [];
   pendingRows = 0;
 }
@@ -78,7 +82,13 @@ function handle(msg) {
   if (msg.rows !== undefined) {
     try {
       // Positioned at the end: the journal is only ever appended to, and emptied by ftruncate.
-      writeSync(journal, `${msg.rows}\n`);
+      const line = Buffer.from(`${msg.rows}\n`);
+      const written = writeSync(journal, line);
+      if (written !== line.length) {
+        ftruncateSync(journal, journalBytes);
+        throw new Error(`the journal took ${written} of ${line.length} bytes`);
+      }
+      journalBytes += written;
       if (pending.length === 0) pendingSince = Date.now();
       pending.push(msg.rows);
       pendingRows += msg.count ?? 0;

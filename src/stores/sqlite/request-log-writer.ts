@@ -22,7 +22,7 @@ import { newJournalPath } from './request-log-journal.js';
 const liveJournals = new Set<string>();
 export const journalsInUse: ReadonlySet<string> = liveJournals;
 
-const MIN_COMMIT_INTERVAL_MS = 2;
+const MIN_BATCH_INTERVAL_MS = 2;
 
 interface Batch {
   seq: number;
@@ -101,7 +101,9 @@ export class SqliteRequestLogWriter implements RequestLogSink {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
+    // Rows appended while a flush is under way are flushed too.
+    do await this.flush();
+    while (this.#open !== undefined || this.#inFlight !== undefined);
     this.#closed = true;
     liveJournals.delete(this.#journal);
     const worker = this.#worker;
@@ -116,10 +118,10 @@ export class SqliteRequestLogWriter implements RequestLogSink {
 
   #sendNext(): void {
     if (this.#inFlight !== undefined || this.#open === undefined || this.#timer !== undefined) return;
-    // A commit costs as much as a few dozen inserts. While other requests are still in flight (their rows are about
-    // to come), commits are spaced MIN_COMMIT_INTERVAL_MS apart so one serves all the rows of that interval; when
-    // nothing else is in flight there is nobody to wait for, and a lone request waits for nothing but its own commit.
-    const wait = this.#lastSent + MIN_COMMIT_INTERVAL_MS - performance.now();
+    // A batch costs a hand-off to the thread and a write. While other requests are still in flight (their rows are
+    // about to come), batches are spaced MIN_BATCH_INTERVAL_MS apart so one serves all the rows of that interval;
+    // when nothing else is in flight there is nobody to wait for, and a lone request waits only for its own row.
+    const wait = this.#lastSent + MIN_BATCH_INTERVAL_MS - performance.now();
     if (wait > 0 && !this.#open.flush && this.#othersInFlight(this.#open.rows)) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
