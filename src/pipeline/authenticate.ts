@@ -28,7 +28,8 @@ export function clientAddress(ctx: RequestContext): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function identify(ctx: RequestContext, credential: string): Promise<Principal> {
+/** An API key's principal at once; a token's once its identity provider's keys have verified it. */
+function identify(ctx: RequestContext, credential: string): Principal | Promise<Principal> {
   const { keys, identities } = ctx.services;
   if (identities !== undefined && identities.accepts(credential)) return identities.principalFor(credential);
   const found = keys.lookup(credential);
@@ -39,8 +40,11 @@ async function identify(ctx: RequestContext, credential: string): Promise<Princi
   );
 }
 
-/** The caller, or a 401/429. With `permission`, also a 403 unless the caller's role grants it. */
-export async function authenticate(ctx: RequestContext, permission?: Permission): Promise<Principal> {
+/**
+ * The caller, or a 401/429. With `permission`, also a 403 unless the caller's role grants it. An API key is answered
+ * at once (no promise: the usual request has nothing to wait for); a token, or a refusal, through a promise.
+ */
+export function authenticate(ctx: RequestContext, permission?: Permission): Principal | Promise<Principal> {
   const { authThrottle } = ctx.services;
   const client = clientAddress(ctx);
   const waitS = authThrottle.blockedFor(client);
@@ -49,7 +53,7 @@ export async function authenticate(ctx: RequestContext, permission?: Permission)
   }
   const headers = ctx.req.headers;
   const credential = presentedKey(headers);
-  let principal: Principal;
+  let identified: Principal | Promise<Principal>;
   try {
     if (credential === undefined) {
       throw new GatewayError(
@@ -59,16 +63,26 @@ export async function authenticate(ctx: RequestContext, permission?: Permission)
           : 'no API key: send "Authorization: Bearer <your Archway key>" (create one with `archway keys create`)',
       );
     }
-    principal = await identify(ctx, credential);
+    identified = identify(ctx, credential);
   } catch (err) {
-    if (!(err instanceof GatewayError) || err.status !== 401) throw err;
-    await refuse(ctx, client, err);
-    throw err;
+    return refused(ctx, client, err);
   }
+  if (identified instanceof Promise) return identified.then((principal) => admit(ctx, principal, permission), (err: unknown) => refused(ctx, client, err));
+  return admit(ctx, identified, permission);
+}
+
+function admit(ctx: RequestContext, principal: Principal, permission: Permission | undefined): Principal {
   ctx.principal = principal;
   // A refusal (403) is audited where every 403 is: in the server's error handling.
   if (permission !== undefined) requirePermission(principal, permission);
   return principal;
+}
+
+/** Any error but a 401 goes on as it is; a 401 is audited, counted and answered late first (see refuse). */
+async function refused(ctx: RequestContext, client: string, err: unknown): Promise<never> {
+  if (!(err instanceof GatewayError) || err.status !== 401) throw err;
+  await refuse(ctx, client, err);
+  throw err;
 }
 
 /** The caller and the scope its role has for `permission` (over everything, its team, or what it owns), or a 403. */

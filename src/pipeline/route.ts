@@ -89,8 +89,8 @@ async function waitForSlot(ctx: RequestContext, candidates: Backend[]): Promise<
 export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, op: Operation, accept: Accept<T>): Promise<{ value: T; attempt: Attempt }> {
   const { retry } = route;
   const deadline = ctx.start + retry.deadline_ms;
-  const failures: string[] = [];
-  // Allocated only once an attempt fails: the usual request needs neither.
+  // Allocated only once an attempt fails: the usual request needs none of these.
+  let failures: string[] | undefined;
   let excluded: Set<Backend> | undefined;
   let triedThisRound: Set<Backend> | undefined;
   let round = 0;
@@ -171,14 +171,14 @@ export async function routeToBackend<T>(ctx: RequestContext, route: ModelRoute, 
         ctx.services.coolDowns.publish(backend.id, until);
       }
       if (failure.status !== 429) allRateLimited = false;
-      failures.push(`${backend.name}: ${failure.message}`);
+      (failures ??= []).push(`${backend.name}: ${failure.message}`);
       if (!failure.retryable) throw upstreamRejection(failure);
       ctx.services.metrics.retries.inc({ model: route.name, backend: backend.name, reason: failure.reason });
       if (failure.excludeBackend) (excluded ??= new Set()).add(backend);
       (triedThisRound ??= new Set()).add(backend);
     }
   }
-  throw finalError(route, failures, allRateLimited, sawBusy, ctx);
+  throw finalError(route, failures ?? [], allRateLimited, sawBusy, ctx);
 }
 
 /** Ms to wait before the next round, or undefined when no backend can be tried within a sensible wait. */

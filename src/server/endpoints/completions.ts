@@ -16,7 +16,10 @@ import { respondCached } from '../../pipeline/respond-cached.ts';
 
 export function completionEndpoint(op: Operation): (ctx: RequestContext) => Promise<void> {
   return async (ctx) => {
-    const principal = await authenticate(ctx, 'data-plane');
+    // Stages return a promise only when they have I/O to wait for (a token to verify, a quota in Redis, a remote
+    // guardrail, a cache): an await costs a microtask and an async frame, and the usual request has none of those.
+    const identified = authenticate(ctx, 'data-plane');
+    const principal = identified instanceof Promise ? await identified : identified;
     const limits = effectiveLimits(ctx.runtime.config.limits, principal.limits);
     const [limit, source] = bodyLimit(ctx.runtime.config.server.max_body_bytes, limits);
     const body = await parseJsonBody(ctx.req, limit, source);
@@ -28,8 +31,6 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     if (route.backendsFor[op].length === 0) {
       throw new GatewayError('operation_not_supported', `the model "${route.name}" has no backend that serves ${op === 'chat' ? 'chat completions' : 'embeddings'}`, { param: 'model' });
     }
-    // These stages return a promise only when they have I/O to wait for: an await costs a microtask and an async
-    // frame, and the usual request has no quota, no remote guardrail and no cache.
     const admission = admitQuota(ctx, route, op);
     if (admission !== undefined) await admission;
     const remoteChecks = guardInput(ctx, op, ctx.runtime.guardrails.for(principal, route.name));
