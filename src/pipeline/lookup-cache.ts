@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.ts';
 import type { Operation } from '../providers/adapter.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
 import type { CachedAnswer } from '../cache/cached-answer.ts';
+import type { CacheConfig } from '../config/cost-schema.ts';
 import { cacheDirective, exactCacheAccess } from '../cache/cache-directive.ts';
 import { exactCacheKey } from '../cache/exact-key.ts';
 import { lastUserText, semanticScope } from '../cache/semantic-scope.ts';
@@ -54,7 +55,7 @@ export function lookupCache(ctx: RequestContext, route: ModelRoute, op: Operatio
   return lookup(ctx, route, config);
 }
 
-async function lookup(ctx: RequestContext, route: ModelRoute, config: RequestContext['runtime']['config']['cache']): Promise<CacheHit | undefined> {
+async function lookup(ctx: RequestContext, route: ModelRoute, config: CacheConfig): Promise<CacheHit | undefined> {
   const result = cacheDirective(ctx.req.headers);
   if (!result.ok) throw new GatewayError('invalid_request', result.problem.message, { param: result.problem.header });
   const { directive } = result;
