@@ -1,11 +1,9 @@
 // `archway audit verify|export`: checks the audit log's hash chain (exit 1 and the first broken entry when it was
 // tampered with), or writes it as NDJSON, hashes included, for an auditor to keep and re-verify elsewhere.
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { loadConfig, resolveConfigPath } from '../../config/load.ts';
-import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
 import { SqliteAuditLog } from '../../stores/sqlite/audit-log-store.ts';
 import { CommandFailed, parseCommandLine, UsageError } from '../usage-error.ts';
+import { openDataDatabase } from '../data-directory.ts';
 
 function isoOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -20,11 +18,8 @@ export async function auditCommand(argv: string[]): Promise<void> {
   if (action !== 'verify' && action !== 'export') throw new UsageError('usage: archway audit verify | audit export [--since DATE] [--until DATE]');
   const since = isoOption('since', values.since);
   const until = isoOption('until', values.until);
-  const { config } = await loadConfig(resolveConfigPath(values.config, process.env));
-  const path = databasePath(config.data_dir);
-  // Opening would create an empty database, and "intact: 0 entries" for a mistyped data_dir would mislead an auditor.
-  if (!existsSync(path)) throw new CommandFailed(`no database at ${path}: is data_dir (${config.data_dir}) right?`);
-  const db = openDatabase(path);
+  // A missing database is an error: "intact: 0 entries" for a mistyped data_dir would mislead an auditor.
+  const { db } = await openDataDatabase(values.config);
   try {
     const log = new SqliteAuditLog(db);
     if (action === 'verify') {

@@ -11,7 +11,7 @@ import { inputsFromUsage, type PriceFound } from '../../cost-model/from-logs.ts'
 import { parseScenario } from '../../cost-model/parse-scenario.ts';
 import { costTableJson, costTableText } from '../../cost-model/render.ts';
 import { CommandFailed, parseCommandLine, UsageError } from '../usage-error.ts';
-import { daysOption, openDataDatabase } from './report.ts';
+import { daysOption, openDataDatabase } from '../data-directory.ts';
 
 const DAY_MS = 86_400_000;
 const DAYS_PER_MONTH = 30;

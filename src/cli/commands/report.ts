@@ -1,12 +1,8 @@
 // `archway report usage|utilization`: what the gateway was used for (requests, tokens and spend per day, key, team
 // and model, from the daily roll-up), and how much of what each backend pays for it uses (from the request log and
 // the config's capacity and max_concurrency), flagging idle and saturated backends.
-import { existsSync } from 'node:fs';
-import type { DatabaseSync } from 'node:sqlite';
-import { loadConfig, resolveConfigPath } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { resolvePrice } from '../../metering/pricing.ts';
-import { databasePath, openDatabase } from '../../stores/sqlite/database.ts';
 import { SqliteDirectoryStore } from '../../stores/sqlite/directory-store.ts';
 import { SqliteKeyStore } from '../../stores/sqlite/key-store.ts';
 import { SqliteUsageStore } from '../../stores/sqlite/usage-store.ts';
@@ -14,28 +10,13 @@ import { USAGE_GROUPS, utcDay, type UsageGroup, type UsageRow, type UsageTotals 
 import { observeUtilization } from '../../cost-model/utilization-query.ts';
 import { computeUtilization, type BackendUtilization, type ConfiguredBackend, type UtilizationReport } from '../../cost-model/utilization.ts';
 import { formatCount, formatPercent, formatPlain, formatUsd, textTable } from '../../cost-model/text-table.ts';
-import { CommandFailed, parseCommandLine, UsageError } from '../usage-error.ts';
+import type { DatabaseSync } from 'node:sqlite';
+import { parseCommandLine, UsageError } from '../usage-error.ts';
+import { daysOption, openDataDatabase } from '../data-directory.ts';
 
 const DAY_MS = 86_400_000;
 const USAGE = `usage: archway report usage [--by day,key,team,model] [--days N] [--team T] [--key ID] [--model M] [--json]
        archway report utilization [--days N] [--json]`;
-
-/** The config and the database of its data directory; a missing database is an error, not a new empty one. */
-export async function openDataDatabase(configFlag: string | undefined): Promise<{ config: Config; db: DatabaseSync }> {
-  const { config } = await loadConfig(resolveConfigPath(configFlag, process.env));
-  const path = databasePath(config.data_dir);
-  // Opening would create an empty database, and a report of nothing for a mistyped data_dir would mislead.
-  if (!existsSync(path)) throw new CommandFailed(`no database at ${path}: is data_dir (${config.data_dir}) right?`);
-  return { config, db: openDatabase(path) };
-}
-
-/** `--days N`: a whole number of days from 1 to 3660, or a usage error naming the option. */
-export function daysOption(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const days = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(days >= 1 && days <= 3660)) throw new UsageError(`--days: expected a whole number of days from 1 to 3660, got "${text}"`);
-  return days;
-}
 
 export async function reportCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
