@@ -106,7 +106,7 @@ describe('SqliteRequestLogWriter', () => {
     }
   });
 
-  it('rows appended while others are in flight are batched, and each is committed once', async () => {
+  it('rows appended while others are in flight are each stored once, and counted once in the roll-up', async () => {
     const path = freshDatabase();
     let inFlight = 0;
     const writer = new SqliteRequestLogWriter(path, createLogger('silent'), (rows) => inFlight > rows);
@@ -171,7 +171,8 @@ describe('recoverJournals', () => {
         const ids = committedIds(path);
         for (const r of [stored, ...lost]) assert.ok(ids.has(r.id));
         assert.ok(!readdirSync(dir).some((f) => f.includes(`.${gonePid}.`)), 'the recovered journal is deleted');
-        assert.ok(journaled(path).includes(pending.id), "the live writer's journal is left alone");
+        // (Its rows may have gone into the tables meanwhile; the file itself stays until the writer closes.)
+        assert.ok(readdirSync(dir).some((f) => f.startsWith(`request-log.${process.pid}.`)), "the live writer's journal is left alone");
         // The roll-up counts the recovered rows, and `stored`, which was already there, not again.
         const usage = db.prepare("SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily WHERE key_id = 'key_gone'").get()!;
         assert.deepEqual([Number(usage.requests), Number(usage.errors)], [2, 1]);

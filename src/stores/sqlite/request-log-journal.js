@@ -24,17 +24,16 @@ export function newJournalPath(databasePath) {
 }
 
 /**
- * The row tuples of a journal's text. A line that does not parse is skipped and counted (a journal is only ever
+ * The row tuples of a journal's lines. A line that does not parse is skipped and counted (a journal is only ever
  * appended whole lines, so this is damage from outside, never a row of ours cut short).
- * @param {string} text
+ * @param {readonly string[]} lines
  * @returns {{ tuples: import('./request-log-sql.js').RowTuple[], skipped: number }}
  */
-export function parseJournal(text) {
+export function parseJournal(lines) {
   /** @type {import('./request-log-sql.js').RowTuple[]} */
   const tuples = [];
   let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
+  for (const line of lines) {
     try {
       for (const tuple of JSON.parse(line)) tuples.push(tuple);
     } catch {
@@ -93,7 +92,7 @@ export function recoverJournals(db, statements, databasePath, live) {
     const path = join(dir, name);
     if (!Number.isInteger(pid) || live.has(path) || (pid !== process.pid && isRunning(pid))) continue;
     // Inserts ignore rows already stored, and the daily roll-up counts only new rows: ingesting twice counts once.
-    const parsed = parseJournal(journalLines(path).join('\n'));
+    const parsed = parseJournal(journalLines(path));
     insertTuples(db, statements, parsed.tuples);
     rmSync(path, { force: true });
     rows += parsed.tuples.length;

@@ -3,7 +3,7 @@
 // inserts (synchronous in node:sqlite) block the event loop that serves requests. Each message is a batch of rows
 // (a JSON array of row tuples, see request-log-wire.ts), a request to flush, or close. A batch is appended to the
 // journal (request-log-journal.js), which makes it durable, and acknowledged; the journaled rows are inserted into the
-// tables together, once INGEST_ROWS of them wait or the oldest has waited INGEST_MS, and on a flush.
+// tables together, once INGEST_BYTES of them wait or the oldest has waited INGEST_MS, and on a flush.
 // Acknowledgements go through shared memory (request-log-signal.js): the thread sleeps in Atomics.wait and takes its
 // messages with receiveMessageOnPort, so a batch costs no turn of an event loop on either side, which on a gateway
 // that shares one core with this thread is much of a batch's latency. Plain JavaScript: see request-log-sql.js. The
@@ -15,8 +15,9 @@ import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, insertTuples, prepareStatements } 
 import { journalLines, parseJournal } from './request-log-journal.js';
 import { ACKED, POSTED } from './request-log-signal.js';
 
-/** Rows waiting in the journal that make a transaction worth it at once. */
-const INGEST_ROWS = 512;
+/** Journaled text that makes a transaction worth it at once (some 800 rows), and bounds what waits in memory: a row
+ *  with stored content can be megabytes, and this thread's heap is small. */
+const INGEST_BYTES = 256 * 1024;
 /** The longest a journaled row waits to be in the tables (what readers in other processes may lag). */
 const INGEST_MS = 100;
 
@@ -34,7 +35,7 @@ const journalFile = /** @type {string} */ (workerData.journal);
 /** Journaled batches not yet in the tables, as their JSON texts. A thread that replaces one that died takes over
  *  its journal: what that holds is pending from the start. */
 let pending = journalLines(journalFile);
-let pendingRows = pending.length;
+let pendingBytes = pending.reduce((n, line) => n + line.length, 0);
 /** When the oldest pending batch was journaled (or its last failed ingest was tried). */
 let pendingSince = 0;
 /** The journal's descriptor; -1 if it cannot be opened, and then each batch is committed to the tables directly. */
@@ -53,20 +54,20 @@ try {
 function ingest(/** @type {number} */ seq) {
   if (pending.length === 0) return;
   try {
-    insertTuples(db, statements, parseJournal(pending.join('\n')).tuples);
+    insertTuples(db, statements, parseJournal(pending).tuples);
   } catch (err) {
     report(seq, err);
     pendingSince = Date.now();
     return;
   }
-  ftruncateSync(journal, 0);
+  if (journal >= 0) ftruncateSync(journal, 0);
   journalBytes = 0;
   pending = [];
-  pendingRows = 0;
+  pendingBytes = 0;
 }
 
 /**
- * @param {{ seq: number, rows?: string, count?: number, flush?: boolean } | { close: true }} msg
+ * @param {{ seq: number, rows?: string, flush?: boolean } | { close: true }} msg
  * @returns {boolean} whether the thread is done
  */
 function handle(msg) {
@@ -91,7 +92,7 @@ function handle(msg) {
       journalBytes += written;
       if (pending.length === 0) pendingSince = Date.now();
       pending.push(msg.rows);
-      pendingRows += msg.count ?? 0;
+      pendingBytes += msg.rows.length;
     } catch (err) {
       // No journal (disk full, say): the rows go straight into the tables, or the failure is reported.
       try {
@@ -112,7 +113,7 @@ let seen = Atomics.load(signal, POSTED);
 for (;;) {
   let received;
   while ((received = receiveMessageOnPort(port)) !== undefined) if (handle(received.message)) process.exit(0);
-  if (pending.length > 0 && (pendingRows >= INGEST_ROWS || Date.now() - pendingSince >= INGEST_MS)) ingest(0);
+  if (pending.length > 0 && (pendingBytes >= INGEST_BYTES || Date.now() - pendingSince >= INGEST_MS)) ingest(0);
   Atomics.wait(signal, POSTED, seen, pending.length === 0 ? undefined : Math.max(0, pendingSince + INGEST_MS - Date.now()));
   seen = Atomics.load(signal, POSTED);
 }

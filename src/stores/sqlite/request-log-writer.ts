@@ -9,9 +9,9 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 
-/** The messages of request-log-worker.js. `rows`: a JSON array of `count` rows as request-log-wire.ts encodes them;
+/** The messages of request-log-worker.js. `rows`: a JSON array of rows as request-log-wire.ts encodes them;
  *  `flush`: put every journaled row into the tables before acknowledging. */
-type WorkerRequest = { seq: number; rows?: string; count: number; flush?: true } | { close: true };
+type WorkerRequest = { seq: number; rows?: string; flush?: true } | { close: true };
 /** What the thread posts back; commits themselves are acknowledged in the signal's ACKED slot. */
 type WorkerReply = { seq: number; error: string } | { closed: true };
 import { encodeRow } from './request-log-wire.ts';
@@ -136,7 +136,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #post(batch: Batch): void {
-    const message: WorkerRequest = { seq: batch.seq, count: batch.rows };
+    const message: WorkerRequest = { seq: batch.seq };
     if (batch.rows > 0) message.rows = `[${batch.payload}]`;
     if (batch.flush) message.flush = true;
     this.#postToWorker(message);
@@ -172,7 +172,8 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #spawn(): Worker {
-    // The writer holds a few hundred rows at a time: a small heap keeps the process's memory down.
+    // The writer holds at most a quarter of a megabyte of rows (and one batch) at a time: a small heap keeps the
+    // process's memory down.
     const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
       workerData: { path: this.#path, journal: this.#journal, signal: this.#signal.buffer },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
