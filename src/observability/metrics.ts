@@ -26,17 +26,19 @@ interface RequestSeries {
   readonly latency: Histogram.Internal<'endpoint' | 'model'>;
 }
 
-/** Per model: the token and cost counters a metered request adds to. */
-export interface ModelTallies {
+/** Per model: the token, cost and cache counters a finished request adds to. */
+interface ModelTallies {
   readonly promptTokens: Tally<'model' | 'kind'>;
   readonly completionTokens: Tally<'model' | 'kind'>;
   readonly costUsd: Tally<'model'>;
+  readonly cacheHits: Readonly<Record<'exact' | 'semantic', Tally<'model' | 'cache'>>>;
+  readonly savedUsd: Tally<'model'>;
 }
 
-/** A counter whose series the request path adds to in plain fields; prom-client gets the totals when scraped. */
-function talliedCounter<L extends string>(options: { name: string; help: string; labelNames: L[]; registers: Registry[] }): { counter: Counter<L>; tallies: Tally<L>[] } {
+/** The series of a counter that the request path adds to in plain fields; prom-client gets the totals when scraped. */
+function talliedCounter<L extends string>(options: { name: string; help: string; labelNames: L[]; registers: Registry[] }): Tally<L>[] {
   const tallies: Tally<L>[] = [];
-  const counter = new Counter<L>({
+  new Counter<L>({
     ...options,
     collect() {
       for (const t of tallies) {
@@ -46,19 +48,20 @@ function talliedCounter<L extends string>(options: { name: string; help: string;
       }
     },
   });
-  return { counter, tallies };
+  return tallies;
+}
+
+function tally<L extends string>(series: Tally<L>[], labels: LabelValues<L>): Tally<L> {
+  const t = { labels, total: 0, reported: 0 };
+  series.push(t);
+  return t;
 }
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'endpoint' | 'model' | 'backend' | 'status'>;
   readonly latency: Histogram<'endpoint' | 'model'>;
   readonly ttft: Histogram<'model'>;
-  readonly tokens: Counter<'model' | 'kind'>;
   readonly retries: Counter<'model' | 'backend' | 'reason'>;
-  readonly costUsd: Counter<'model'>;
-  readonly cacheHits: Counter<'model' | 'cache'>;
-  readonly savedUsd: Counter<'model'>;
   readonly quotaRefusals: Counter<'scope' | 'limit'>;
   readonly budgetAlerts: Counter<'scope'>;
 
@@ -71,6 +74,8 @@ export class GatewayMetrics {
   readonly #modelTallies = new Map<string, ModelTallies>();
   readonly #tokenTallies: Tally<'model' | 'kind'>[];
   readonly #costTallies: Tally<'model'>[];
+  readonly #cacheHitTallies: Tally<'model' | 'cache'>[];
+  readonly #savedTallies: Tally<'model'>[];
 
   /** One finished request: its count and its latency. */
   observeRequest(endpoint: string, model: string, backend: string, status: number, seconds: number): void {
@@ -79,25 +84,24 @@ export class GatewayMetrics {
     const byStatus = byBackend.get(backend) ?? setNew(byBackend, backend, new Map());
     let series = byStatus.get(status);
     if (series === undefined) {
-      const count = { labels: { endpoint, model, backend, status }, total: 0, reported: 0 };
-      this.#requestTallies.push(count);
+      const count = tally(this.#requestTallies, { endpoint, model, backend, status });
       series = setNew(byStatus, status, { count, latency: this.latency.labels({ endpoint, model }) });
     }
     series.count.total++;
     series.latency.observe(seconds);
   }
 
-  /** The token and cost counters of a model (a configured name, or '' for none). */
+  /** The token, cost and cache counters of a model (a configured name, or '' for none). */
   modelTallies(model: string): ModelTallies {
     let tallies = this.#modelTallies.get(model);
     if (tallies === undefined) {
       tallies = {
-        promptTokens: { labels: { model, kind: 'prompt' }, total: 0, reported: 0 },
-        completionTokens: { labels: { model, kind: 'completion' }, total: 0, reported: 0 },
-        costUsd: { labels: { model }, total: 0, reported: 0 },
+        promptTokens: tally(this.#tokenTallies, { model, kind: 'prompt' }),
+        completionTokens: tally(this.#tokenTallies, { model, kind: 'completion' }),
+        costUsd: tally(this.#costTallies, { model }),
+        cacheHits: { exact: tally(this.#cacheHitTallies, { model, cache: 'exact' }), semantic: tally(this.#cacheHitTallies, { model, cache: 'semantic' }) },
+        savedUsd: tally(this.#savedTallies, { model }),
       };
-      this.#tokenTallies.push(tallies.promptTokens, tallies.completionTokens);
-      this.#costTallies.push(tallies.costUsd);
       this.#modelTallies.set(model, tallies);
     }
     return tallies;
@@ -106,20 +110,14 @@ export class GatewayMetrics {
   constructor(backends: () => Iterable<BackendGaugeSource>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'archway_process_' });
-    const requests = talliedCounter({ name: 'archway_requests_total', help: 'Requests by endpoint, model, serving backend and HTTP status', labelNames: ['endpoint', 'model', 'backend', 'status'], registers });
-    this.requests = requests.counter;
-    this.#requestTallies = requests.tallies;
+    this.#requestTallies = talliedCounter({ name: 'archway_requests_total', help: 'Requests by endpoint, model, serving backend and HTTP status', labelNames: ['endpoint', 'model', 'backend', 'status'], registers });
     this.latency = new Histogram({ name: 'archway_request_duration_seconds', help: 'Time from request to last byte', labelNames: ['endpoint', 'model'], buckets: LATENCY_BUCKETS, registers });
     this.ttft = new Histogram({ name: 'archway_time_to_first_token_seconds', help: 'Streams: time from request to the first generated token', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
-    const tokens = talliedCounter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
-    this.tokens = tokens.counter;
-    this.#tokenTallies = tokens.tallies;
+    this.#tokenTallies = talliedCounter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
     this.retries = new Counter({ name: 'archway_retries_total', help: 'Attempts that failed and led to a retry or failover', labelNames: ['model', 'backend', 'reason'], registers });
-    const costUsd = talliedCounter({ name: 'archway_cost_usd_total', help: 'Spend upstream in USD, from the price table', labelNames: ['model'], registers });
-    this.costUsd = costUsd.counter;
-    this.#costTallies = costUsd.tallies;
-    this.cacheHits = new Counter({ name: 'archway_cache_hits_total', help: 'Requests answered by a cache (exact, semantic)', labelNames: ['model', 'cache'], registers });
-    this.savedUsd = new Counter({ name: 'archway_cache_saved_usd_total', help: 'What cache hits would have cost upstream', labelNames: ['model'], registers });
+    this.#costTallies = talliedCounter({ name: 'archway_cost_usd_total', help: 'Spend upstream in USD, from the price table', labelNames: ['model'], registers });
+    this.#cacheHitTallies = talliedCounter({ name: 'archway_cache_hits_total', help: 'Requests answered by a cache (exact, semantic)', labelNames: ['model', 'cache'], registers });
+    this.#savedTallies = talliedCounter({ name: 'archway_cache_saved_usd_total', help: 'What cache hits would have cost upstream', labelNames: ['model'], registers });
     this.quotaRefusals = new Counter({ name: 'archway_quota_refusals_total', help: 'Requests refused by a budget or rate limit, by scope (key, team, model) and limit', labelNames: ['scope', 'limit'], registers });
     this.budgetAlerts = new Counter({ name: 'archway_budget_alerts_total', help: 'Budgets that crossed their alert threshold (once per period and process)', labelNames: ['scope'], registers });
     const backendGauge = (name: string, help: string, read: (b: BackendGaugeSource) => number): void => {

@@ -27,16 +27,14 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
   metrics.observeRequest(ctx.endpoint, model, ctx.backend ?? '', ctx.status, latencyMs / 1000);
   if (ctx.ttftMs !== null) metrics.ttft.observe({ model }, ctx.ttftMs / 1000);
   const costUsd = costOfRequest(ctx);
-  if ((ctx.usage && ctx.cache === null) || costUsd) {
-    const tallies = metrics.modelTallies(model);
-    if (ctx.usage && ctx.cache === null) {
-      tallies.promptTokens.total += ctx.usage.prompt_tokens;
-      tallies.completionTokens.total += ctx.usage.completion_tokens;
-    }
-    if (costUsd) tallies.costUsd.total += costUsd;
+  const tallies = metrics.modelTallies(model);
+  if (ctx.usage && ctx.cache === null) {
+    tallies.promptTokens.total += ctx.usage.prompt_tokens;
+    tallies.completionTokens.total += ctx.usage.completion_tokens;
   }
-  if (ctx.cache !== null) metrics.cacheHits.inc({ model, cache: ctx.cache }, 1);
-  if (ctx.savedUsd) metrics.savedUsd.inc({ model }, ctx.savedUsd);
+  if (costUsd) tallies.costUsd.total += costUsd;
+  if (ctx.cache !== null) tallies.cacheHits[ctx.cache].total++;
+  if (ctx.savedUsd) tallies.savedUsd.total += ctx.savedUsd;
   if (ctx.quota !== null) {
     // A cache hit and a failed request consumed nothing upstream: their reservations are given back whole.
     const consumed = ctx.cache === null ? ctx.usage : undefined;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { closeAll, startSimulators } from '../helpers/simulators.ts';
 import { bearer, get, post, sseData, type RawResponse } from '../helpers/http.ts';
+import { sample } from '../helpers/metrics.ts';
 import type { SimulatorHandle } from '../../src/providers/simulator/server.ts';
 
 function yaml(sim: SimulatorHandle, embedder: SimulatorHandle, semantic: boolean, version = '', guardrails = ''): string {
@@ -78,9 +79,15 @@ test('a repeated deterministic request is served from the exact cache without re
   // What the first answer cost: 8 prompt tokens (the simulator counts 4 characters a token: 30 characters) at
   // $1,000/M and 12 completion tokens at $2,000/M = $0.008 + $0.024.
   assert.ok(Math.abs(row.savedUsd - 0.032) < 1e-9, `saved ${row.savedUsd}`);
-  const usage = (await get(`${gw.url}/admin/usage?group_by=model`, bearer(gw.adminKey))).json<{ data: { model: string; cache_hits: number; saved_usd: number }[] }>();
+  const usage = (await get(`${gw.url}/admin/usage?group_by=model`, bearer(gw.adminKey))).json<{ data: { model: string; cache_hits: number; saved_usd: number; cost_usd: number }[] }>();
   const chatUsage = usage.data.find((r) => r.model === 'chat')!;
   assert.equal(chatUsage.cache_hits, 2);
+  const metrics = (await get(`${gw.url}/metrics`, bearer(gw.adminKey))).text;
+  assert.equal(sample(metrics, 'archway_cache_hits_total', { model: 'chat', cache: 'exact' }), 2);
+  assert.ok(Math.abs(sample(metrics, 'archway_cache_saved_usd_total', { model: 'chat' })! - chatUsage.saved_usd) < 1e-9);
+  // The metric and the roll-up count the same spend: the three answers the upstream was paid for.
+  assert.ok(chatUsage.cost_usd > 0);
+  assert.ok(Math.abs(sample(metrics, 'archway_cost_usd_total', { model: 'chat' })! - chatUsage.cost_usd) < 1e-9);
 });
 
 test("another tenant's identical request is not served from the first tenant's cache", async (t) => {

@@ -5,16 +5,7 @@ import assert from 'node:assert/strict';
 import { startGateway } from '../helpers/gateway.ts';
 import { closeAll, startSimulators } from '../helpers/simulators.ts';
 import { bearer, get, post } from '../helpers/http.ts';
-
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const labelText = line.slice(name.length + 1, line.lastIndexOf('}'));
-    if (want.every((w) => labelText.split(',').includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
+import { sample } from '../helpers/metrics.ts';
 
 test('metrics count requests, tokens, TTFT, retries, circuits and bulkheads', async (t) => {
   const sims = await startSimulators(2, { completion_tokens: 6 });
@@ -47,4 +38,11 @@ models:
   assert.equal(sample(text, 'archway_tokens_total', { model: 'chat', kind: 'completion' }), 24, '4 answers of 6 tokens');
   assert.equal(sample(text, 'archway_time_to_first_token_seconds_count', { model: 'chat' }), 1, 'one stream');
   assert.equal(sample(text, 'archway_request_duration_seconds_count', { endpoint: '/v1/chat/completions', model: 'chat' }), 4);
+
+  // Counters carry totals from one scrape to the next: one more answer adds exactly one request and its tokens.
+  assert.equal((await post(`${gw.baseURL}/chat/completions`, body, bearer(gw.adminKey))).status, 200);
+  const later = (await get(`${gw.url}/metrics`, bearer(gw.adminKey))).text;
+  assert.equal(sample(later, 'archway_requests_total', { endpoint: '/v1/chat/completions', model: 'chat', backend: 'good', status: '200' }), 5);
+  assert.equal(sample(later, 'archway_tokens_total', { model: 'chat', kind: 'completion' }), 30);
+  assert.equal(sample(later, 'archway_request_duration_seconds_count', { endpoint: '/v1/chat/completions', model: 'chat' }), 5);
 });
