@@ -22,8 +22,8 @@
 //   break-even use            = provisioned USD / (pay-as-you-go USD of the whole capacity, every minute of the month)
 //   break-even requests/day   = covered requests/day × provisioned USD / pay-as-you-go USD of the covered traffic
 import type { Price } from '../config/cost-schema.ts';
+import { costOfTokens } from '../metering/pricing.ts';
 
-const PER_TOKEN = 1e-6;
 const MINUTES_PER_DAY = 1440;
 
 /** One model of the mix, every default resolved. */
@@ -118,18 +118,11 @@ export interface CostTable {
   readonly notes: readonly string[];
 }
 
-/** USD for one request of `inputTokens` in (a share of them from the provider's prompt cache) and `outputTokens` out. */
-export function usdPerRequest(inputTokens: number, outputTokens: number, cachedInputShare: number, price: Price): number {
-  const cached = inputTokens * cachedInputShare;
-  const uncached = inputTokens - cached;
-  return (uncached * price.input + cached * (price.cached_input ?? price.input) + outputTokens * price.output) * PER_TOKEN;
-}
-
 function modelCost(m: ModelInputs, requestsPerMonth: number): ModelCost {
   const requests = requestsPerMonth * m.share;
   const hits = requests * m.cache_hit_rate;
   const upstream = requests - hits;
-  const perRequest = usdPerRequest(m.input_tokens, m.output_tokens, m.cached_input_share, m.price);
+  const perRequest = costOfTokens(m.input_tokens, m.input_tokens * m.cached_input_share, m.output_tokens, m.price);
   return {
     model: m.model,
     share: m.share,

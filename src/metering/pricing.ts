@@ -28,9 +28,13 @@ const PER_TOKEN = 1e-6;
 
 /** USD for `usage` at `price`. Cached prompt tokens are billed at the cached rate; reasoning tokens are output. */
 export function costOf(usage: Usage, price: Price): number {
-  const cached = Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens);
-  const input = (usage.prompt_tokens - cached) * price.input + cached * (price.cached_input ?? price.input);
-  return (input + usage.completion_tokens * price.output) * PER_TOKEN;
+  return costOfTokens(usage.prompt_tokens, Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens), usage.completion_tokens, price);
+}
+
+/** USD for `prompt` input tokens, `cached` of them from the provider's prompt cache, and `completion` output tokens
+ *  (fractions allowed: the cost model works with averages). The one billing formula, for metering and the model. */
+export function costOfTokens(prompt: number, cached: number, completion: number, price: Price): number {
+  return ((prompt - cached) * price.input + cached * (price.cached_input ?? price.input) + completion * price.output) * PER_TOKEN;
 }
 
 /** USD for at most `promptTokens` in and `maxOutputTokens` out: what a budget reserves before the call. */
