@@ -61,6 +61,10 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** How the messages of `backend_busy` and `upstream_rate_limited` begin ("every backend of the model is full or rate
+ *  limited"): the utilization report finds a model's throttled requests in the request log by it. */
+export const MODEL_SATURATED = 'every backend of model ';
+
 export interface GatewayErrorOptions {
   /** The request field at fault, as OpenAI's `param`. */
   param?: string;

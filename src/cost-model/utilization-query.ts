@@ -3,6 +3,7 @@
 // SQLite (per minute, then per backend), so a month of a busy gateway comes back as one row per backend, never as
 // millions of rows in this process. Request ids are UUIDv7, so the time window is also a range of the primary key.
 import type { DatabaseSync } from 'node:sqlite';
+import { MODEL_SATURATED } from '../errors.ts';
 import { firstRequestIdAt } from '../server/request-id.ts';
 
 export interface BackendObservation {
@@ -63,11 +64,11 @@ const PEAK_CONCURRENCY = `
   )
   SELECT model, backend, MAX(in_flight) AS peak_concurrency FROM running GROUP BY model, backend`;
 
-// The two messages of src/pipeline/route.ts finalError that mean "every backend is full or rate limited". A quota's
-// 429 (a key over its rate limit) says nothing about the backends, and is left out by not matching.
+// The refusals of src/pipeline/route.ts that mean "every backend is full or rate limited", found by how their message
+// begins. A quota's 429 (a key over its rate limit) says nothing about the backends, and is left out by not matching.
 const MODEL_THROTTLED = `
   SELECT model, COUNT(*) AS throttled FROM request_log
-  WHERE ${WINDOW} AND backend IS NULL AND model IS NOT NULL AND status = 429 AND error LIKE 'every backend of model %'
+  WHERE ${WINDOW} AND backend IS NULL AND model IS NOT NULL AND status = 429 AND error LIKE '${MODEL_SATURATED}%'
   GROUP BY model`;
 
 const FIRST_TS = `SELECT MIN(ts) AS first FROM request_log WHERE ${WINDOW}`;

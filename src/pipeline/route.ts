@@ -4,7 +4,7 @@
 // failure in there is retried on the next backend (failover) or, once every backend was tried, after a backoff with
 // full jitter — until the attempts or the deadline run out. Once `accept` returns, the response is the client's and
 // is never retried.
-import { GatewayError } from '../errors.ts';
+import { GatewayError, MODEL_SATURATED } from '../errors.ts';
 import { backoffDelayMs, retryAfterSeconds } from '../reliability/backoff.ts';
 import { BulkheadFullError } from '../reliability/bulkhead.ts';
 import { orderBackends } from '../reliability/routing-strategy.ts';
@@ -200,18 +200,18 @@ function finalError(route: ModelRoute, failures: string[], allRateLimited: boole
   const soonest = Math.min(...route.backends.map((b) => b.breaker.retryInMs()));
   const retryAfterS = retryAfterSeconds(Number.isFinite(soonest) && soonest > 0 ? soonest : 1000);
   if (failures.length === 0 && sawBusy) {
-    return new GatewayError('backend_busy', `every backend of model "${route.name}" is at its concurrency limit; retry shortly`, { retryAfterS: 1 });
+    return new GatewayError('backend_busy', `${MODEL_SATURATED}"${route.name}" is at its concurrency limit; retry shortly`, { retryAfterS: 1 });
   }
   if (failures.length === 0 && route.backends.every((b) => b.breaker.snapshot().coolingDown)) {
     // Every backend asked us to wait (429 Retry-After): that is rate limiting, and the client should back off too.
-    return new GatewayError('upstream_rate_limited', `every backend of model "${route.name}" is rate limited; retry after ${retryAfterS} s`, { retryAfterS });
+    return new GatewayError('upstream_rate_limited', `${MODEL_SATURATED}"${route.name}" is rate limited; retry after ${retryAfterS} s`, { retryAfterS });
   }
   if (failures.length === 0) {
     return new GatewayError('upstream_unavailable', `no backend of model "${route.name}" is available now (circuits open or cooling down); retry after ${retryAfterS} s`, { retryAfterS });
   }
   const summary = `${failures.length} attempt${failures.length > 1 ? 's' : ''} failed: ${failures.join('; ')}`;
   if (allRateLimited) {
-    return new GatewayError('upstream_rate_limited', `every backend of model "${route.name}" is rate limiting: ${summary}`, { retryAfterS });
+    return new GatewayError('upstream_rate_limited', `${MODEL_SATURATED}"${route.name}" is rate limiting: ${summary}`, { retryAfterS });
   }
   return new GatewayError('upstream_unavailable', `model "${route.name}" is unavailable: ${summary}`, { retryAfterS });
 }

@@ -13,7 +13,8 @@ import type { UsageRow } from '../../src/stores/usage-store.ts';
 import { utcDay } from '../../src/stores/usage-store.ts';
 import type { BackendUtilization, UtilizationReport } from '../../src/cost-model/utilization.ts';
 import { runCli, type RunResult } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/gateway.ts';
+import { startGateway, tempDir } from '../helpers/gateway.ts';
+import { bearer, post } from '../helpers/http.ts';
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -164,6 +165,25 @@ describe('archway report utilization', () => {
 
     const fallback = backend('fallback');
     assert.deepEqual([fallback.requests, fallback.use, fallback.flags], [0, 0, []], 'spare room that costs nothing is not idle capacity');
+  });
+
+  test('throttling is found in what a real gateway logs: every backend busy, so 429s without a backend', async (t) => {
+    const gw = await startGateway(`
+models:
+  slow:
+    backends:
+      - { name: single, provider: simulator, max_concurrency: 1, max_queue: 0, simulator: { latency_ms: 300 } }
+`);
+    t.after(() => gw.close());
+    const answers = await Promise.all(Array.from({ length: 4 }, () => post(`${gw.baseURL}/chat/completions`, { model: 'slow', messages: [{ role: 'user', content: 'hi' }] }, bearer(gw.adminKey))));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 429, 429, 429]);
+    assert.ok(answers.filter((a) => a.status === 429).every((a) => a.json<{ error: { code: string } }>().error.code === 'backend_busy'));
+    await gw.gateway.services.requestLog.flush();
+    const res = await runCli(['report', 'utilization', '--json', '--config', join(gw.dataDir, 'archway.yaml')], { cwd: gw.dataDir, env: { ARCHWAY_DATA_DIR: gw.dataDir } });
+    assert.equal(res.code, 0, res.stderr);
+    const single = (JSON.parse(res.stdout) as UtilizationReport).backends.find((b) => b.backend === 'single')!;
+    assert.deepEqual([single.requests, single.throttled], [1, 3]);
+    assert.deepEqual(single.flags, ['saturated']);
   });
 
   test('the table and the flags with their reasons', async () => {
