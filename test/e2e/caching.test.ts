@@ -10,6 +10,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { closeAll, startSimulators } from '../helpers/simulators.ts';
 import { bearer, get, post, sseData, type RawResponse } from '../helpers/http.ts';
 import { sample } from '../helpers/metrics.ts';
+import { modelAt, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
 import type { SimulatorHandle } from '../../src/providers/simulator/server.ts';
 
 function yaml(sim: SimulatorHandle, embedder: SimulatorHandle, semantic: boolean, version = '', guardrails = ''): string {
@@ -154,7 +155,7 @@ test('a paraphrase above the threshold hits the semantic cache; an unrelated que
 });
 
 test('requests holding personal data are never cached', async (t) => {
-  const { gw, sim } = await setup(t, true);
+  const { gw, sim, embedder } = await setup(t, true);
   const key = await keyInTeam(gw, 'alpha');
   for (let i = 0; i < 2; i++) {
     const res = await ask(gw, key, 'My email is jane.doe@example.com, what is the capital of France?', { temperature: 0 });
@@ -162,6 +163,7 @@ test('requests holding personal data are never cached', async (t) => {
     assert.equal(res.headers['x-archway-cache'], 'skip; personal data');
   }
   assert.equal(chatCalls(sim), 2);
+  assert.equal(embedder.stats().byPath['/v1/embeddings'] ?? 0, 0, 'the question was not even sent to be embedded');
 });
 
 test("a new version of a model is not answered with the old version's cached answers", async (t) => {
@@ -221,4 +223,31 @@ models:
   // A caller no policy narrows is embedded as usual.
   await ask(gw, gw.adminKey, 'What is the capital of France?');
   assert.equal(embedder!.stats().byPath['/v1/embeddings'], 1);
+});
+
+test('an answer holding personal data is not cached, though the question was clean', async (t) => {
+  let calls = 0;
+  const upstream = await startScriptedUpstream((request, res) => {
+    calls++;
+    const content = request.messages.at(-1)!.content === 'Who do I write to?' ? 'Write to jane.doe@example.com.' : 'Paris.';
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 } }));
+  });
+  // No output guardrail that would redact the address: the cache's own check is what is under test.
+  const gw = await startGateway(`guardrails:\n  policies:\n    default: []\ncache:\n  exact: { enabled: true, ttl_s: 60 }\n${modelAt(upstream)}`);
+  t.after(async () => {
+    await gw.close();
+    upstream.close();
+  });
+  const askM = (content: string): Promise<RawResponse> => post(`${gw.baseURL}/chat/completions`, { model: 'm', messages: [{ role: 'user', content }], temperature: 0 }, bearer(gw.adminKey));
+  for (let i = 0; i < 2; i++) {
+    const res = await askM('Who do I write to?');
+    assert.equal(res.status, 200);
+    assert.match(res.text, /jane\.doe@example\.com/);
+    assert.equal(res.headers['x-archway-cache'], 'miss');
+  }
+  assert.equal(calls, 2, 'the answer with an address was not stored');
+  await askM('Capital of France?');
+  assert.equal((await askM('Capital of France?')).headers['x-archway-cache'], 'hit; exact', 'a clean answer is');
+  assert.equal(calls, 3);
 });
