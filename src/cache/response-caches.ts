@@ -4,6 +4,8 @@
 // The Redis client is loaded only when the config has `state`: a gateway without it does not carry its memory.
 import type { CacheConfig, StateConfig } from '../config/cost-schema.ts';
 import type { AnswerStore } from '../stores/answer-store.ts';
+import type { Logger } from '../observability/logger.ts';
+import { redisOutageLogger } from '../stores/redis/outage-log.ts';
 import { InProcessAnswerStore } from '../stores/memory/answer-store.ts';
 import type { CachedAnswer } from './cached-answer.ts';
 import { SemanticIndex } from './semantic-index.ts';
@@ -17,11 +19,12 @@ export class ResponseCaches {
     this.semantic = new SemanticIndex(semanticEntries);
   }
 
-  static async create(config: CacheConfig, state: StateConfig | undefined): Promise<ResponseCaches> {
+  static async create(config: CacheConfig, state: StateConfig | undefined, log: Logger): Promise<ResponseCaches> {
     let exact: AnswerStore;
     if (config.exact.enabled && state !== undefined) {
       const { RedisAnswerStore } = await import('../stores/redis/answer-store.ts');
-      exact = new RedisAnswerStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
+      const onError = redisOutageLogger(log, state.url, 'the exact cache answers nothing until it does');
+      exact = new RedisAnswerStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms, onError });
     } else {
       exact = new InProcessAnswerStore(config.exact.max_bytes);
     }

@@ -9,19 +9,9 @@ import type { UsageStore } from '../stores/usage-store.ts';
 import { InProcessQuotaStore } from '../stores/memory/quota-store.ts';
 import { LocalCoolDownBus } from '../stores/memory/cool-down-bus.ts';
 import { budgetSeeds } from './budget-seed.ts';
+import { redactUrl, redisOutageLogger } from '../stores/redis/outage-log.ts';
 import { QuotaGate } from './quota-gate.ts';
 import { MICRO_USD } from './quota-plan.ts';
-
-/** The URL without its password, for logs. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 export interface QuotaServices {
   readonly gate: QuotaGate;
@@ -36,13 +26,14 @@ export async function createQuotaServices(config: Config, usage: UsageStore, log
   let coolDowns: CoolDownBus;
   if (state !== undefined) {
     const [{ RedisQuotaStore }, { RedisCoolDownBus }] = await Promise.all([import('../stores/redis/quota-store.ts'), import('../stores/redis/cool-down-bus.ts')]);
-    const redis = new RedisQuotaStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
+    const onError = redisOutageLogger(log, state.url, `limits follow state.on_unavailable (${state.on_unavailable}) until it answers`);
+    const redis = new RedisQuotaStore({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms, onError });
     // Requests admitted before the connection is up would be counted locally: start once Redis answers, or say why not.
     if (!(await redis.ready(Math.max(2_000, 4 * state.timeout_ms)))) {
       log.warn({ state: redactUrl(state.url), on_unavailable: state.on_unavailable }, 'Redis (config state) does not answer at start; limits follow state.on_unavailable until it does');
     }
     shared = redis;
-    coolDowns = new RedisCoolDownBus({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms });
+    coolDowns = new RedisCoolDownBus({ url: state.url, prefix: state.prefix, timeoutMs: state.timeout_ms, onError });
   } else {
     coolDowns = new LocalCoolDownBus();
   }

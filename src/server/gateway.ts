@@ -152,7 +152,7 @@ export class Gateway {
       usage,
       quotas: quotaServices.gate,
       coolDowns: quotaServices.coolDowns,
-      caches: await ResponseCaches.create(config.cache, config.state),
+      caches: await ResponseCaches.create(config.cache, config.state, log),
     };
     gateway = new Gateway(options, runtime, services, db, quotaServices);
     await new Promise<void>((resolve, reject) => {

@@ -31,6 +31,8 @@ models:
 /** A gateway process of the test: `archway start` as operators run it, each with its own data directory. */
 interface Replica {
   readonly url: string;
+  /** What the process has written to stdout and stderr so far (its log). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ async function replica(yaml: string): Promise<Replica> {
   const gw = await spawnGateway(yaml, dir.path, { ARCHWAY_TEST_LOG: 'silent' });
   return {
     url: gw.url,
+    output: () => gw.output(),
     async stop() {
       gw.child.kill('SIGKILL');
       await gw.exited;
@@ -121,6 +124,10 @@ describe('state shared through Redis by two gateway processes', { skip: redis ==
     const detail = (await get(`${gw.url}/readyz`, bearer(ADMIN_KEY))).json<{ quota_state: { healthy: boolean; counting_locally: boolean } }>();
     assert.equal(detail.quota_state.healthy, false);
     assert.equal(detail.quota_state.counting_locally, true);
+    // Reconnected every 50 ms at first and then every second, each connection warns once, not on every attempt.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const warnings = gw.output().split('\n').filter((line) => line.includes('Redis (config state) does not answer'));
+    assert.ok(warnings.length >= 1 && warnings.length <= 3, `${warnings.length} warnings for one outage of the 3 connections:\n${warnings.join('\n')}`);
     await server.restart();
     await until('the gateway is ready again', async () => (await readyStatus(gw))[1] === 'ready');
     assert.equal((await chat(gw)).status, 200);

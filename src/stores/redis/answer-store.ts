@@ -13,6 +13,8 @@ export interface RedisAnswerStoreOptions {
   readonly prefix: string;
   /** A command without an answer after this long is a miss (default 250 ms). */
   readonly timeoutMs?: number;
+  /** The first connection error of each time Redis is away. */
+  readonly onError?: (error: Error) => void;
 }
 
 type Meta = Omit<CachedAnswer, 'body' | 'byteSize'>;
@@ -44,7 +46,7 @@ export class RedisAnswerStore implements AnswerStore {
 
   constructor(options: RedisAnswerStoreOptions) {
     this.#prefix = `${options.prefix}a:`;
-    this.#client = connectRedis({ url: options.url, name: 'archway-cache', ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+    this.#client = connectRedis({ ...options, name: 'archway-cache' });
   }
 
   /** Resolves true once connected, or false after `timeoutMs` (until then every lookup is a miss). */

@@ -11,7 +11,8 @@ export interface RedisConnectionOptions {
   readonly timeoutMs?: number;
   /** Shown in CLIENT LIST, to tell the gateway's connections apart. */
   readonly name?: string;
-  /** Connection errors (refused, reset, timed out). They repeat on every reconnect attempt while Redis is away. */
+  /** The first connection error (refused, reset, timed out) of each time Redis is away; the ones of every reconnect
+   *  attempt after it are not repeated. */
   readonly onError?: (error: Error) => void;
 }
 
@@ -35,7 +36,13 @@ export function connectRedis(options: RedisConnectionOptions): Redis {
     ...(options.name === undefined ? {} : { connectionName: options.name }),
   });
   // Without a listener ioredis reports every failed reconnect attempt on the console.
-  client.on('error', options.onError ?? ignore);
+  let away = false;
+  client.on('error', (error: Error) => {
+    if (away) return;
+    away = true;
+    options.onError?.(error);
+  });
+  client.on('ready', () => (away = false));
   return client;
 }
 
@@ -71,5 +78,3 @@ export async function closeRedis(client: Redis): Promise<void> {
     client.disconnect();
   }
 }
-
-function ignore(): void {}

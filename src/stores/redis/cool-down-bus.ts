@@ -19,6 +19,7 @@ export interface RedisCoolDownBusOptions {
   readonly prefix: string;
   /** A command without an answer after this long fails (default 250 ms). */
   readonly timeoutMs?: number;
+  /** The first connection error of each time Redis is away. */
   readonly onError?: (error: Error) => void;
 }
 
@@ -84,8 +85,7 @@ export class RedisCoolDownBus implements CoolDownBus {
   }
 
   #connection(name: string): Parameters<typeof connectRedis>[0] {
-    const { url, timeoutMs, onError } = this.#options;
-    return { url, name, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(onError === undefined ? {} : { onError }) };
+    return { ...this.#options, name };
   }
 
   #received(message: string): void {

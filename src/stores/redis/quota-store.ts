@@ -23,7 +23,7 @@ export interface RedisQuotaStoreOptions {
   readonly prefix: string;
   /** A command without an answer after this long counts as Redis unavailable (default 250 ms). */
   readonly timeoutMs?: number;
-  /** Connection errors, repeated on every reconnect attempt while Redis is away. */
+  /** The first connection error of each time Redis is away. */
   readonly onError?: (error: Error) => void;
 }
 
@@ -101,12 +101,7 @@ export class RedisQuotaStore implements QuotaStore {
 
   constructor(options: RedisQuotaStoreOptions) {
     this.#prefix = `${options.prefix}q:`;
-    this.#client = connectRedis({
-      url: options.url,
-      name: 'archway-quota',
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.onError === undefined ? {} : { onError: options.onError }),
-    });
+    this.#client = connectRedis({ ...options, name: 'archway-quota' });
     this.#client.defineCommand('archwayQuotaAdmit', { lua: ADMIT_LUA });
     this.#client.defineCommand('archwayQuotaAdjust', { lua: ADJUST_LUA });
   }
