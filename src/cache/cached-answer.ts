@@ -16,6 +16,8 @@ export interface CachedAnswer {
   readonly backend: string;
   /** Epoch ms when it was produced. */
   readonly createdAt: number;
+  /** Whether a streamed request can have it replayed as a stream (answer-as-stream.ts), decided once, when stored. */
+  readonly streamable: boolean;
   /** Memory the entry holds, for the byte bound of the cache. */
   readonly byteSize: number;
 }

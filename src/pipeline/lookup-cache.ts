@@ -75,7 +75,8 @@ async function lookup(ctx: RequestContext, route: ModelRoute, config: CacheConfi
   if (exact.read || exact.write) {
     exactKey = exactCacheKey({ tenant, model: route.name, modelVersion: route.version }, body);
     const answer = exact.read && exactKey !== undefined ? await ctx.services.caches.exact.get(exactKey) : undefined;
-    if (answer !== undefined) return { answer, kind: 'exact', similarity: 1 };
+    // An answer a stream cannot replay (logprobs, audio) is a miss for a streamed request: its fresh answer replaces it.
+    if (answer !== undefined && (!ctx.stream || answer.streamable)) return { answer, kind: 'exact', similarity: 1 };
   }
   let semantic: CachePlan['semantic'];
   const embeddingsRoute = semanticOn ? embeddingsRouteFor(ctx, config.semantic.embeddings_model) : undefined;
@@ -87,7 +88,7 @@ async function lookup(ctx: RequestContext, route: ModelRoute, config: CacheConfi
         const embedded = await embedQuestion(ctx, embeddingsRoute, text);
         ctx.overheadUsd += embedded.costUsd;
         const match = directive.read ? ctx.services.caches.semantic.lookup(scope, embedded.vector, config.semantic.threshold) : undefined;
-        if (match !== undefined) return { answer: match.value, kind: 'semantic', similarity: match.similarity };
+        if (match !== undefined && (!ctx.stream || match.value.streamable)) return { answer: match.value, kind: 'semantic', similarity: match.similarity };
         semantic = { scope, vector: embedded.vector };
       } catch (err) {
         if (ctx.clientGone.gone) throw err;

@@ -9,15 +9,15 @@ import { meterAndLog } from './meter-and-log.ts';
 import { guardOutput } from './guard-output.ts';
 import type { ModelRoute } from '../upstream/runtime.ts';
 
-/** Sends the hit; false when a stream cannot replay it (the caller answers as for a miss). */
-export async function respondCached(ctx: RequestContext, route: ModelRoute, hit: CacheHit): Promise<boolean> {
+/** Sends the hit (lookup-cache returns a streamed request only answers a stream can replay). */
+export async function respondCached(ctx: RequestContext, route: ModelRoute, hit: CacheHit): Promise<void> {
   const { answer } = hit;
   const body = await guardOutput(ctx, ctx.runtime.guardrails.for(ctx.principal!, route.name), answer.body);
   let frames: string[] | undefined;
   if (ctx.stream) {
     const options = ctx.body!.stream_options as { include_usage?: unknown } | null | undefined;
     frames = answerAsStream(body, { includeUsage: options?.include_usage === true });
-    if (frames === undefined) return false;
+    if (frames === undefined) throw new Error('a cached answer marked streamable could not be replayed as a stream');
   }
   ctx.cache = hit.kind;
   ctx.usage = answer.usage;
@@ -26,7 +26,7 @@ export async function respondCached(ctx: RequestContext, route: ModelRoute, hit:
   if (frames === undefined) {
     ctx.responseBody = body;
     await sendJson(ctx, 200, body);
-    return true;
+    return;
   }
   ctx.status = 200;
   ctx.ttftMs = performance.now() - ctx.start;
@@ -36,5 +36,4 @@ export async function respondCached(ctx: RequestContext, route: ModelRoute, hit:
   // As for any stream: [DONE] goes out once the request's row is durable.
   await meterAndLog(ctx);
   ctx.res.end(done);
-  return true;
 }

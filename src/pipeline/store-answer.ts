@@ -5,6 +5,7 @@ import { containsPersonalData } from '../guardrails/storage-redactor.ts';
 import { costOf } from '../metering/pricing.ts';
 import type { RequestContext } from './context.ts';
 import { answerText } from './answer-text.ts';
+import { answerAsStream } from '../cache/answer-as-stream.ts';
 
 export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | undefined): void {
   const plan = ctx.cachePlan;
@@ -19,6 +20,7 @@ export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | un
     model: ctx.model ?? '',
     backend: ctx.backend ?? '',
     createdAt: Date.now(),
+    streamable: answerAsStream(body, { includeUsage: false }) !== undefined,
   });
   if (plan.exactKey !== undefined) void ctx.services.caches.exact.set(plan.exactKey, answer, exact.ttl_s * 1000);
   if (plan.semantic !== undefined) ctx.services.caches.semantic.insert(plan.semantic.scope, plan.semantic.vector, answer, semantic.ttl_s * 1000);

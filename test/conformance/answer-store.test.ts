@@ -32,7 +32,7 @@ if (redis === undefined) {
     it('misses and drops quietly while Redis is away, and serves again once it is back', async () => {
       const store = await openRedisStore('away:');
       const body = Buffer.from('{"choices":[]}');
-      const a = cachedAnswer({ body, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, costUsd: 0, model: 'm', backend: 'b', createdAt: 1 });
+      const a = cachedAnswer({ body, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, costUsd: 0, model: 'm', backend: 'b', createdAt: 1, streamable: true });
       try {
         await redis.stop();
         await store.set('k', a, 60_000);

@@ -15,7 +15,7 @@ export interface AnswerStoreHarness {
 
 function answer(text: string, costUsd = 0.0125): CachedAnswer {
   const body = Buffer.from(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] }));
-  return cachedAnswer({ body, usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, cached_tokens: 3 }, costUsd, model: 'gpt-4o-mini', backend: 'primary', createdAt: 1_763_000_000_000 });
+  return cachedAnswer({ body, usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, cached_tokens: 3 }, costUsd, model: 'gpt-4o-mini', backend: 'primary', createdAt: 1_763_000_000_000, streamable: true });
 }
 
 const sameAnswer = (got: CachedAnswer | undefined, want: CachedAnswer): void => {

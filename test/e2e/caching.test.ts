@@ -251,3 +251,36 @@ test('an answer holding personal data is not cached, though the question was cle
   assert.equal((await askM('Capital of France?')).headers['x-archway-cache'], 'hit; exact', 'a clean answer is');
   assert.equal(calls, 3);
 });
+
+test('an answer a stream cannot replay (logprobs) is a miss for a streamed request, whose fresh answer replaces it', async (t) => {
+  const seen: boolean[] = [];
+  const upstream = await startScriptedUpstream((request, res) => {
+    seen.push(request.stream === true);
+    if (request.stream !== true) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const logprobs = { content: [{ token: 'Paris', logprob: -0.1, bytes: null, top_logprobs: [] }], refusal: null };
+      res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris' }, logprobs, finish_reason: 'stop' }], usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const frame = (delta: object, finish: string | null): string =>
+      `data: ${JSON.stringify({ id: 'c2', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+    const usage = `data: ${JSON.stringify({ id: 'c2', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 } })}\n\n`;
+    res.end(frame({ role: 'assistant', content: '' }, null) + frame({ content: 'Paris' }, null) + frame({}, 'stop') + usage + 'data: [DONE]\n\n');
+  });
+  const gw = await startGateway(`guardrails:\n  policies:\n    default: []\ncache:\n  exact: { enabled: true, ttl_s: 60 }\n${modelAt(upstream)}`);
+  t.after(async () => {
+    await gw.close();
+    upstream.close();
+  });
+  const askM = (stream: boolean): Promise<RawResponse> =>
+    post(`${gw.baseURL}/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'Capital of France?' }], temperature: 0, stream }, bearer(gw.adminKey));
+  assert.equal((await askM(false)).headers['x-archway-cache'], 'miss');
+  assert.equal((await askM(false)).headers['x-archway-cache'], 'hit; exact', 'JSON requests are answered with it');
+  const streamed = await askM(true);
+  assert.equal(streamed.headers['x-archway-cache'], 'miss');
+  assert.match(streamed.text, /data: \[DONE\]/);
+  const again = await askM(true);
+  assert.equal(again.headers['x-archway-cache'], 'hit; exact', 'the streamed answer took its place');
+  assert.deepEqual(seen, [false, true], 'the upstream was asked once for JSON and once for the stream');
+});

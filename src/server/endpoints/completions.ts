@@ -38,7 +38,7 @@ export function completionEndpoint(op: Operation): (ctx: RequestContext) => Prom
     ctx.stream = op === 'chat' && body.stream === true;
     const lookup = lookupCache(ctx, route, op);
     const hit = lookup === undefined ? undefined : await lookup;
-    if (hit !== undefined && (await respondCached(ctx, route, hit))) return;
+    if (hit !== undefined) return respondCached(ctx, route, hit);
     if (ctx.stream) await respondStream(ctx, route);
     else await respondJson(ctx, route, op);
   };

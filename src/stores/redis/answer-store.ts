@@ -20,7 +20,7 @@ export interface RedisAnswerStoreOptions {
 type Meta = Omit<CachedAnswer, 'body' | 'byteSize'>;
 
 function encode(answer: CachedAnswer): Buffer {
-  const meta: Meta = { usage: answer.usage, costUsd: answer.costUsd, model: answer.model, backend: answer.backend, createdAt: answer.createdAt };
+  const meta: Meta = { usage: answer.usage, costUsd: answer.costUsd, model: answer.model, backend: answer.backend, createdAt: answer.createdAt, streamable: answer.streamable };
   const head = Buffer.from(JSON.stringify(meta));
   const length = Buffer.allocUnsafe(4);
   length.writeUInt32BE(head.length);
