@@ -108,7 +108,7 @@ describe('RedisCoolDownBus', { skip }, () => {
   const connected = (b: RedisCoolDownBus): Promise<true> =>
     eventually('the publisher is connected', async () => {
       b.publish('probe', Date.now() + 60_000);
-      return (await raw.get('bus:cooldown:probe')) === null ? undefined : true;
+      return (await raw.hget('bus:cooldowns', 'probe')) === null ? undefined : true;
     });
 
   beforeEach(async () => {
@@ -143,13 +143,17 @@ describe('RedisCoolDownBus', { skip }, () => {
     a.publish('earlier', Date.now() - 1);
     // A shorter cool-down published later does not cut the longer one short.
     a.publish('anthropic-1', until - 20_000);
-    await eventually('stored', async () => ((await raw.get('bus:cooldown:anthropic-1')) === String(until) ? true : undefined));
+    await eventually('stored', async () => ((await raw.hget('bus:cooldowns', 'anthropic-1')) === String(until) ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const late = bus();
     const seen = heard(late);
     await eventually('the late replica hears of it', async () => (seen.get('anthropic-1') === until ? true : undefined));
     assert.equal(seen.has('brief'), false, 'an expired cool-down is not reported');
     assert.equal(seen.has('earlier'), false, 'a cool-down already over is not published');
+    // The shared record keeps only the cool-downs still running: the next publication drops the one over.
+    a.publish('anthropic-2', Date.now() + 30_000);
+    await eventually('the one over is dropped', async () => ((await raw.hexists('bus:cooldowns', 'brief')) === 0 ? true : undefined));
+    assert.equal(await raw.hexists('bus:cooldowns', 'anthropic-1'), 1);
   });
 
   it('drops publications while Redis is down, and listens again when it is back', async () => {

@@ -1,6 +1,7 @@
-// Cool-downs shared through Redis. A publication is a key `${prefix}cooldown:${backendId}` holding the end of the
-// cool-down (expiring with it), plus a message on the channel `${prefix}cooldown` for the replicas listening now.
-// A replica that starts listening, or listens again after losing Redis, reads the keys for what it missed.
+// Cool-downs shared through Redis. A publication is a field of the hash `${prefix}cooldowns` (backend id → the end of
+// its cool-down), plus a message on the channel `${prefix}cooldown` for the replicas listening now. A replica that
+// starts listening, or listens again after losing Redis, reads the hash for what it missed: one command, whatever else
+// the database holds (quota counters, cached answers), where a key per cool-down would need a scan of all of them.
 //
 // It is best effort: while Redis is away a publication is dropped (the publishing replica has already cooled its
 // own breaker, and the others will find out from the upstream's next 429).
@@ -10,7 +11,7 @@ import { closeRedis, connectRedis, isRedisUsable } from './connection.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    archwayCoolDown(key: string, channel: string, until: number, ttlMs: number, message: string): Result<number, Context>;
+    archwayCoolDown(hash: string, channel: string, backendId: string, until: number, now: number, message: string): Result<number, Context>;
   }
 }
 
@@ -23,11 +24,19 @@ export interface RedisCoolDownBusOptions {
   readonly onError?: (error: Error) => void;
 }
 
-// Keeps the later of two cool-downs of one backend (replicas may publish different ones), then tells the listeners.
+// Keeps the later of two cool-downs of one backend (replicas may publish different ones) and drops the ones over, so
+// the hash holds only backends cooling down now; it expires with the last of them. Then tells the listeners.
 const COOL_DOWN_LUA = `
-local old = tonumber(redis.call('GET', KEYS[1]) or 0)
-if tonumber(ARGV[1]) > old then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-return redis.call('PUBLISH', KEYS[2], ARGV[3])
+local ends, now = tonumber(ARGV[2]), tonumber(ARGV[3])
+if ends > tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or 0) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+local last = ends
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local t = tonumber(entries[i + 1])
+  if t <= now then redis.call('HDEL', KEYS[1], entries[i]) elseif t > last then last = t end
+end
+redis.call('PEXPIREAT', KEYS[1], math.ceil(last))
+return redis.call('PUBLISH', KEYS[2], ARGV[4])
 `;
 
 type Listener = (backendId: string, until: number) => void;
@@ -39,26 +48,24 @@ export class RedisCoolDownBus implements CoolDownBus {
   #subscriber: Redis | undefined;
   readonly #listeners: Listener[] = [];
   readonly #channel: string;
-  readonly #keyPrefix: string;
-  #scanning = false;
-  #scanAgain = false;
+  readonly #hash: string;
 
   constructor(options: RedisCoolDownBusOptions) {
     this.#options = options;
     this.#channel = `${options.prefix}cooldown`;
-    this.#keyPrefix = `${options.prefix}cooldown:`;
+    this.#hash = `${options.prefix}cooldowns`;
     this.#publisher = connectRedis(this.#connection('archway-cooldown'));
     this.#publisher.defineCommand('archwayCoolDown', { lua: COOL_DOWN_LUA, numberOfKeys: 2 });
-    // Whatever a scan missed while this connection was down, it finds when it is back.
+    // Whatever a catch-up missed while this connection was down, it finds when it is back.
     this.#publisher.on('ready', () => {
-      if (this.#listeners.length > 0) void this.#scan();
+      if (this.#listeners.length > 0) void this.#catchUp();
     });
   }
 
   publish(backendId: string, until: number): void {
-    const ttl = Math.ceil(until - Date.now());
-    if (ttl <= 0 || !isRedisUsable(this.#publisher)) return;
-    this.#publisher.archwayCoolDown(this.#keyPrefix + backendId, this.#channel, until, ttl, `${until}:${backendId}`).catch(ignore);
+    const now = Date.now();
+    if (until <= now || !isRedisUsable(this.#publisher)) return;
+    this.#publisher.archwayCoolDown(this.#hash, this.#channel, backendId, until, now, `${until}:${backendId}`).catch(ignore);
   }
 
   subscribe(listener: Listener): void {
@@ -71,11 +78,11 @@ export class RedisCoolDownBus implements CoolDownBus {
       });
       // On every (re)connection: listen, then read what was published while not listening.
       subscriber.on('ready', () => {
-        subscriber.subscribe(this.#channel).then(() => this.#scan(), ignore);
+        subscriber.subscribe(this.#channel).then(() => this.#catchUp(), ignore);
       });
     } else if (isRedisUsable(this.#subscriber)) {
       // Already listening: the new listener still hears of the cool-downs current now.
-      void this.#scan();
+      void this.#catchUp();
     }
   }
 
@@ -98,34 +105,18 @@ export class RedisCoolDownBus implements CoolDownBus {
     for (const listener of this.#listeners) listener(backendId, until);
   }
 
-  /** Reports every cool-down current in Redis; one scan at a time, repeated if more were asked for meanwhile. */
-  async #scan(): Promise<void> {
-    if (this.#scanning) {
-      this.#scanAgain = true;
-      return;
-    }
-    this.#scanning = true;
-    const pattern = `${this.#keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  /** Reports every cool-down current in Redis. */
+  async #catchUp(): Promise<void> {
+    let entries: Record<string, string>;
     try {
-      do {
-        this.#scanAgain = false;
-        let cursor = '0';
-        do {
-          const [next, keys] = await this.#publisher.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-          cursor = next;
-          if (keys.length === 0) continue;
-          const values = await this.#publisher.mget(keys);
-          const now = Date.now();
-          for (let i = 0; i < keys.length; i++) {
-            const until = Number(values[i] ?? 0);
-            if (until > now) this.#tell(keys[i]!.slice(this.#keyPrefix.length), until);
-          }
-        } while (cursor !== '0');
-      } while (this.#scanAgain);
+      entries = await this.#publisher.hgetall(this.#hash);
     } catch {
-      // Redis went away during the scan: the next 'ready' of either connection scans again.
-    } finally {
-      this.#scanning = false;
+      return; // Redis went away meanwhile: the next 'ready' of either connection catches up again.
+    }
+    const now = Date.now();
+    for (const [backendId, value] of Object.entries(entries)) {
+      const until = Number(value);
+      if (until > now) this.#tell(backendId, until);
     }
   }
 }
