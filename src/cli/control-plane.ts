@@ -16,7 +16,7 @@ export interface ControlPlane {
   close(): void;
 }
 
-export async function openControlPlane(configFlag: string | undefined): Promise<ControlPlane> {
+async function openControlPlane(configFlag: string | undefined): Promise<ControlPlane> {
   const { config } = await loadConfig(resolveConfigPath(configFlag, process.env));
   const db = openDatabase(databasePath(config.data_dir));
   const auditLog = new SqliteAuditLog(db);

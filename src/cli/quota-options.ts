@@ -3,6 +3,7 @@
 import { QuotaSchema, type Quota } from '../config/cost-schema.ts';
 import { compile } from '../validation/compile.ts';
 import { UsageError } from './usage-error.ts';
+import { alertAt, budgetPeriod } from '../quota/quota-plan.ts';
 
 export const QUOTA_OPTIONS = {
   'budget-usd': { type: 'string' },
@@ -49,7 +50,7 @@ export function quotaFromOptions(values: QuotaValues, base: Quota | null = null)
 export function describeQuota(quota: Quota | null): string {
   if (quota === null) return 'no quota';
   const parts: string[] = [];
-  if (quota.budget_usd !== undefined) parts.push(`$${quota.budget_usd} per ${quota.period ?? 'month'} (alert at ${Math.round((quota.alert_at ?? 0.8) * 100)}%)`);
+  if (quota.budget_usd !== undefined) parts.push(`$${quota.budget_usd} per ${budgetPeriod(quota)} (alert at ${Math.round(alertAt(quota) * 100)}%)`);
   if (quota.rpm !== undefined) parts.push(`${quota.rpm} requests/min`);
   if (quota.tpm !== undefined) parts.push(`${quota.tpm} tokens/min`);
   return parts.join(', ');

@@ -5,7 +5,7 @@
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { QuotaStoreUnavailable, type AdmitResult, type CounterState, type QuotaAdjustment, type QuotaStore } from '../stores/quota-store.ts';
-import { alertAt, MICRO_USD, type PlannedCharge } from './quota-plan.ts';
+import { alertAt, budgetPeriod, MICRO_USD, type PlannedCharge } from './quota-plan.ts';
 
 export type UnavailablePolicy = 'fail-open' | 'fail-closed';
 
@@ -121,7 +121,7 @@ function refusal(charge: PlannedCharge, state: CounterState, now: number): Gatew
   const retryAt = state.retryAt ?? state.resetAt;
   const retryAfterS = Math.max(1, Math.ceil((retryAt - now) / 1000));
   if (limitKind === 'budget') {
-    const period = subject.quota.period ?? 'month';
+    const period = budgetPeriod(subject.quota);
     const resets = new Date(state.resetAt).toISOString();
     const why =
       amount > limit

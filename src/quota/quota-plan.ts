@@ -6,7 +6,7 @@
 // At admission a request takes: 1 request; its prompt tokens plus the max_tokens it names (what OpenAI's limiter
 // counts too); and its worst-case cost in micro-USD (prompt at the dearest backend's input price, plus max_tokens, or
 // the model's longest answer, at its output price). Settlement replaces the worst case with the real usage.
-import type { Quota, Quotas } from '../config/cost-schema.ts';
+import type { BudgetPeriodName, Quota, Quotas } from '../config/cost-schema.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { QuotaCharge } from '../stores/quota-store.ts';
 import { periodBounds } from './budget-period.ts';
@@ -36,6 +36,11 @@ const DEFAULT_ALERT_AT = 0.8;
 
 export function alertAt(quota: Quota): number {
   return quota.alert_at ?? DEFAULT_ALERT_AT;
+}
+
+/** The calendar period a budget is counted over (a month unless the quota says otherwise). */
+export function budgetPeriod(quota: Quota): BudgetPeriodName {
+  return quota.period ?? 'month';
 }
 
 /** A key's quota: its own, else the config's for that key id, else the config's default_key. */
@@ -104,7 +109,7 @@ export function planCharges(subjects: readonly QuotaSubject[], reservation: Rese
       charges.push({ subject, limitKind: 'tokens', key: `tpm:${scope}:${id}`, window: { kind: 'sliding', ms: MINUTE_MS }, amount: reservation.tokens, limit: quota.tpm });
     }
     if (quota.budget_usd !== undefined) {
-      const period = quota.period ?? 'month';
+      const period = budgetPeriod(quota);
       const { start, end } = periodBounds(period, now);
       charges.push({
         subject,

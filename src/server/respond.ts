@@ -12,7 +12,7 @@ export function serverTiming(ctx: RequestContext, pendingUpstreamMs = 0): string
   return `gateway;dur=${(total - upstream).toFixed(2)}, upstream;dur=${upstream.toFixed(2)}`;
 }
 
-export function baseHeaders(ctx: RequestContext, contentType: string, pendingUpstreamMs = 0): OutgoingHttpHeaders {
+function baseHeaders(ctx: RequestContext, contentType: string, pendingUpstreamMs = 0): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { 'content-type': contentType, 'x-request-id': ctx.id, 'server-timing': serverTiming(ctx, pendingUpstreamMs) };
   if (ctx.backend !== null) headers['x-archway-backend'] = ctx.backend;
   if (ctx.guardrails !== null) headers['x-archway-guardrails'] = [...ctx.guardrails].join(', ');
