@@ -56,7 +56,7 @@ export const detectSchemaMismatch: AnswerDetector = (text, context) => {
   let validate = validators.get(key);
   if (validate === undefined) {
     try {
-      validate = compile<unknown>(context.jsonSchema);
+      validate = compile<unknown>(context.jsonSchema, { transient: true });
     } catch {
       return []; // the client's schema is not one we can compile: nothing to hold the answer to
     }
