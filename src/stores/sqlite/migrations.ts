@@ -132,4 +132,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (day, key_id, team_id, model)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Rows without a team (keys of no team, refused credentials) are never looked up by team: the index leaves them
+  -- out, so storing one writes one B-tree instead of two (measured: about half the cost of its insert).
+  DROP INDEX request_log_team;
+  CREATE INDEX request_log_team ON request_log (team_id, id) WHERE team_id IS NOT NULL;
+  `,
 ];

@@ -53,6 +53,27 @@ describe('credentials', () => {
     );
     assert.deepEqual(detectSecrets('my password is long and I forgot it'), []);
   });
+
+  test('each kind is found alone in a text (the quick pre-scan lets every one through)', () => {
+    const alnum = (n: number): string => 'aB3dE5gH7j'.repeat(Math.ceil(n / 10)).slice(0, n);
+    const examples: [string, string][] = [
+      ['secret:aws_access_key', 'ASIAIOSFODNN7EXAMPLE'],
+      ['secret:aws_secret_key', `AWS_SECRET_ACCESS_KEY=${alnum(40)}`],
+      ['secret:github_token', `gho_${alnum(36)}`],
+      ['secret:github_token', `github_pat_${alnum(60)}`],
+      ['secret:openai_key', `sk-proj-${alnum(48)}`],
+      ['secret:anthropic_key', `sk-ant-api03-${alnum(90)}`],
+      ['secret:archway_key', `sk-archway-${alnum(32)}`],
+      ['secret:slack_token', 'xoxb-1234567890-abcdef'],
+      ['secret:google_api_key', `AIza${alnum(35)}`],
+      ['secret:stripe_key', `rk_live_${alnum(24)}`],
+      ['secret:jwt', `eyJ${alnum(12)}.eyJ${alnum(12)}.${alnum(12)}`],
+      ['secret:password_assignment', 'Api_Key: "s3cr3t-value"'],
+    ];
+    for (const [type, secret] of examples) {
+      assert.deepEqual(detectSecrets(`the value is ${secret} , keep it`).map((f) => f.type), [type], secret);
+    }
+  });
 });
 
 describe('prompt injection', () => {
