@@ -18,6 +18,10 @@ export class TextMemo<V> {
     this.#entries.set(text, value);
   }
 
+  get size(): number {
+    return this.#entries.size;
+  }
+
   /** The remembered value, else `compute(text)`, remembered. */
   through(text: string, compute: (text: string) => V): V {
     let value = this.get(text);

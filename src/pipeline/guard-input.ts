@@ -9,17 +9,17 @@ import { RedactionVault } from '../guardrails/vault.ts';
 import type { Operation } from '../providers/adapter.ts';
 import type { RequestContext } from './context.ts';
 
-const caches = new WeakMap<readonly Guardrail[], TextMemo<Verdict>>();
+/** Verdicts per guardrail list, kept apart for system messages (some guardrails skip those) and the rest. */
+const caches = new WeakMap<readonly Guardrail[], { system: TextMemo<Verdict>; other: TextMemo<Verdict> }>();
 
 function verdictOn(guardrails: readonly Guardrail[], text: string, role: string | undefined, vault: RedactionVault | undefined): Verdict {
   // Reversible masks are numbered per request: nothing to reuse from another one.
   if (vault !== undefined) return runGuardrails(guardrails, 'input', text, role, vault);
-  let cache = caches.get(guardrails);
-  if (cache === undefined) caches.set(guardrails, (cache = new TextMemo()));
-  // System messages skip some guardrails, so their verdicts are kept apart.
-  const key = role === 'system' ? `\u0001${text}` : text;
-  let verdict = cache.get(key);
-  if (verdict === undefined) cache.set(key, (verdict = runGuardrails(guardrails, 'input', text, role)));
+  let memos = caches.get(guardrails);
+  if (memos === undefined) caches.set(guardrails, (memos = { system: new TextMemo(), other: new TextMemo() }));
+  const memo = role === 'system' ? memos.system : memos.other;
+  let verdict = memo.get(text);
+  if (verdict === undefined) memo.set(text, (verdict = runGuardrails(guardrails, 'input', text, role)));
   return verdict;
 }
 
