@@ -140,19 +140,25 @@ export class StreamOutputGuard {
 
 const DELTA = '"delta":{';
 const CONTENT = '"content":"';
-const ROLE_FIRST = /^"role":"[a-z]+",$/;
+const ROLE = '"role":"assistant",';
+/** What precedes the delta of the first choice in OpenAI's chunks: `"choices":[{"index":0,"delta":{…}`. */
+const FIRST_CHOICE = '[{"index":0,';
+/** The rest of that choice after its delta: scalar fields only (logprobs null, finish_reason), then the end of the
+ *  choices array. Anything else (a second choice, logprobs, an object) takes the full parse. */
+const CHOICE_TAIL = /(?:,"[a-z_]+":(?:null|"[a-z_]*"|-?\d+|true|false))*\}\]/y;
 
 /**
- * The content of an OpenAI chunk with one choice (index 0) whose delta holds text, located without parsing: the
- * string literal's bounds in `data` and its value. Undefined for any other shape, which then takes the full parse.
+ * The content of an OpenAI chunk with one choice (index 0) whose delta holds only text (after an optional role),
+ * located without parsing: the string literal's bounds in `data` and its value. Undefined for any other shape, which
+ * then takes the full parse. Every check is at a known place in the chunk: a frame is searched once, up to its delta.
  */
 export function singleChoiceContent(data: string): { start: number; end: number; value: string; finishing: boolean; hasRole: boolean } | undefined {
   const delta = data.indexOf(DELTA);
-  if (delta < 0 || data.indexOf('"delta":', delta + DELTA.length) >= 0 || !data.includes('"index":0') || data.includes('"tool_calls"')) return undefined;
-  const key = data.indexOf(CONTENT, delta);
-  if (key < 0) return undefined;
-  const between = data.slice(delta + DELTA.length, key);
-  if (between !== '' && !ROLE_FIRST.test(between)) return undefined;
+  if (delta < 0 || !data.startsWith(FIRST_CHOICE, delta - FIRST_CHOICE.length)) return undefined;
+  let key = delta + DELTA.length;
+  const hasRole = data.startsWith(ROLE, key);
+  if (hasRole) key += ROLE.length;
+  if (!data.startsWith(CONTENT, key)) return undefined;
   const start = key + CONTENT.length - 1;
   let escaped = false;
   let i = start + 1;
@@ -163,14 +169,17 @@ export function singleChoiceContent(data: string): { start: number; end: number;
       i++;
     } else if (c === 34 /* " */) break;
   }
-  if (i >= data.length) return undefined;
   const end = i + 1;
+  // The delta ends with its content (no tool call or other field after it), and the choice and the array end after.
+  if (end >= data.length || data.charCodeAt(end) !== 125 /* } */) return undefined;
+  CHOICE_TAIL.lastIndex = end + 1;
+  if (!CHOICE_TAIL.test(data)) return undefined;
+  const tail = data.slice(end + 1, CHOICE_TAIL.lastIndex);
   let value: string;
   try {
     value = escaped ? (JSON.parse(data.slice(start, end)) as string) : data.slice(start + 1, end - 1);
   } catch {
     return undefined;
   }
-  const finish = data.indexOf('"finish_reason":', end);
-  return { start, end, value, finishing: finish >= 0 && data.charCodeAt(finish + 16) === 34, hasRole: between !== '' };
+  return { start, end, value, finishing: tail.includes('"finish_reason":"'), hasRole };
 }

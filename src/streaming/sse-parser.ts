@@ -20,11 +20,17 @@ export class SseParser {
     const events: SseEvent[] = [];
     let start = 0;
     for (;;) {
-      const end = text.indexOf('\n\n', start);
-      if (end < 0) break;
+      // The usual frame is one line, `data: …` then a blank line: its first line break is its end, found in one scan.
+      const lineEnd = text.indexOf('\n', start);
+      if (lineEnd < 0) break;
+      let end = lineEnd;
+      if (text.charCodeAt(lineEnd + 1) !== 10 /* \n */) {
+        end = text.indexOf('\n\n', lineEnd + 1);
+        if (end < 0) break;
+      }
       const raw = text.slice(start, end + 2);
+      const event = end === lineEnd && text.startsWith('data: ', start) ? { event: undefined, data: text.slice(start + 6, end), raw } : parseFrame(raw);
       start = end + 2;
-      const event = parseFrame(raw);
       if (event) events.push(event);
     }
     this.#pending = start === 0 ? text : text.slice(start);
@@ -38,8 +44,6 @@ export class SseParser {
 }
 
 function parseFrame(raw: string): SseEvent | undefined {
-  // The shape of nearly every frame an OpenAI-style upstream sends: one `data: ` line.
-  if (raw.startsWith('data: ') && raw.indexOf('\n') === raw.length - 2) return { event: undefined, data: raw.slice(6, -2), raw };
   let event: string | undefined;
   let data: string | undefined;
   let lineStart = 0;

@@ -30,6 +30,23 @@ describe('singleChoiceContent', () => {
     assert.equal(singleChoiceContent(frame({ tool_calls: [{ index: 0 }], content: 'x' }).slice(6, -2)), undefined);
     assert.equal(singleChoiceContent(frame({}, 'stop').slice(6, -2)), undefined);
   });
+
+  test('reads the shapes upstreams send: logprobs null, extra scalar fields, usage after the choices', () => {
+    const openai = `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}`;
+    assert.deepEqual(singleChoiceContent(openai), { start: openai.indexOf('"Hi"'), end: openai.indexOf('"Hi"') + 4, value: 'Hi', finishing: false, hasRole: false });
+    const vllm = `{"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":3}}`;
+    assert.equal(singleChoiceContent(vllm)?.finishing, true);
+  });
+
+  test('declines a choice of another index, logprobs, a field after the content, or a cut frame', () => {
+    assert.equal(singleChoiceContent(frame({ content: 'x' }, null, 1).slice(6, -2)), undefined);
+    const logprobs = `{"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":{"content":[{"token":"Hi"}]},"finish_reason":null}]}`;
+    assert.equal(singleChoiceContent(logprobs), undefined);
+    const after = `{"choices":[{"index":0,"delta":{"content":"Hi","refusal":null},"finish_reason":null}]}`;
+    assert.equal(singleChoiceContent(after), undefined);
+    assert.equal(singleChoiceContent(`{"choices":[{"index":0,"delta":{"content":"Hi`), undefined);
+    assert.equal(singleChoiceContent(`{"choices":[{"index":0,"delta":{"role":"tool","content":"Hi"},"finish_reason":null}]}`), undefined);
+  });
 });
 
 describe('StreamOutputGuard', () => {
