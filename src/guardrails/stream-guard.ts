@@ -55,7 +55,8 @@ export class StreamOutputGuard {
         this.#lastData = data;
         const result = this.#release(0, fast.value, fast.finishing);
         if (result.blocked) return { frames: out, blocked: result.blocked };
-        if (result.text !== '' || fast.finishing || fast.hasRole) out += `data: ${data!.slice(0, fast.start)}${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
+        if (fast.empty) out += result.text === '' ? `${frame}\n\n` : `data: ${data!.slice(0, fast.start)}"content":${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
+        else if (result.text !== '' || fast.finishing || fast.hasRole) out += `data: ${data!.slice(0, fast.start)}${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
         continue;
       }
       let chunk: Chunk | undefined;
@@ -147,15 +148,32 @@ const FIRST_CHOICE = '[{"index":0,';
  *  choices array. Anything else (a second choice, logprobs, an object) takes the full parse. */
 const CHOICE_TAIL = /(?:,"[a-z_]+":(?:null|"[a-z_]*"|-?\d+|true|false))*\}\]/y;
 
+/** Where the text of a chunk's only choice is: the bounds of its string literal in the chunk (`empty`: a delta with
+ *  no content, where one would be inserted) and its value. */
+interface ChoiceContent {
+  start: number;
+  end: number;
+  value: string;
+  finishing: boolean;
+  hasRole: boolean;
+  empty: boolean;
+}
+
 /**
  * The content of an OpenAI chunk with one choice (index 0) whose delta holds only text (after an optional role),
  * located without parsing: the string literal's bounds in `data` and its value. Undefined for any other shape, which
  * then takes the full parse. Every check is at a known place in the chunk: a frame is searched once, up to its delta.
  */
-export function singleChoiceContent(data: string): { start: number; end: number; value: string; finishing: boolean; hasRole: boolean } | undefined {
+export function singleChoiceContent(data: string): ChoiceContent | undefined {
   const delta = data.indexOf(DELTA);
   if (delta < 0 || !data.startsWith(FIRST_CHOICE, delta - FIRST_CHOICE.length)) return undefined;
   let key = delta + DELTA.length;
+  if (data.charCodeAt(key) === 125 /* } */) {
+    // An empty delta: the frame that finishes the choice, into which held text is released.
+    CHOICE_TAIL.lastIndex = key + 1;
+    if (!CHOICE_TAIL.test(data)) return undefined;
+    return { start: key, end: key, value: '', finishing: data.slice(key + 1, CHOICE_TAIL.lastIndex).includes('"finish_reason":"'), hasRole: false, empty: true };
+  }
   const hasRole = data.startsWith(ROLE, key);
   if (hasRole) key += ROLE.length;
   if (!data.startsWith(CONTENT, key)) return undefined;
@@ -181,5 +199,5 @@ export function singleChoiceContent(data: string): { start: number; end: number;
   } catch {
     return undefined;
   }
-  return { start, end, value, finishing: tail.includes('"finish_reason":"'), hasRole };
+  return { start, end, value, finishing: tail.includes('"finish_reason":"'), hasRole, empty: false };
 }

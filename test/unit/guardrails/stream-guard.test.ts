@@ -24,16 +24,22 @@ describe('singleChoiceContent', () => {
     assert.equal(singleChoiceContent(frame({ content: 'end' }, 'stop').slice(6, -2))?.finishing, true);
   });
 
-  test('declines what it cannot read safely: two choices, tool calls, no content', () => {
+  test('declines what it cannot read safely: two choices, tool calls', () => {
     const two = `{"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":"b"}}]}`;
     assert.equal(singleChoiceContent(two), undefined);
     assert.equal(singleChoiceContent(frame({ tool_calls: [{ index: 0 }], content: 'x' }).slice(6, -2)), undefined);
-    assert.equal(singleChoiceContent(frame({}, 'stop').slice(6, -2)), undefined);
+  });
+
+  test('reads an empty delta as a place to put held text, finishing or not', () => {
+    const finish = frame({}, 'stop').slice(6, -2);
+    const found = singleChoiceContent(finish)!;
+    assert.deepEqual(found, { start: finish.indexOf('{}') + 1, end: finish.indexOf('{}') + 1, value: '', finishing: true, hasRole: false, empty: true });
+    assert.equal(singleChoiceContent(frame({}).slice(6, -2))?.finishing, false);
   });
 
   test('reads the shapes upstreams send: logprobs null, extra scalar fields, usage after the choices', () => {
     const openai = `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}`;
-    assert.deepEqual(singleChoiceContent(openai), { start: openai.indexOf('"Hi"'), end: openai.indexOf('"Hi"') + 4, value: 'Hi', finishing: false, hasRole: false });
+    assert.deepEqual(singleChoiceContent(openai), { start: openai.indexOf('"Hi"'), end: openai.indexOf('"Hi"') + 4, value: 'Hi', finishing: false, hasRole: false, empty: false });
     const vllm = `{"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":3}}`;
     assert.equal(singleChoiceContent(vllm)?.finishing, true);
   });
