@@ -1,6 +1,7 @@
 // Prometheus metrics. One registry per gateway (tests run several gateways in one process). Gauges that mirror
 // state (circuits, bulkheads) are read at scrape time, so the request path pays nothing for them.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import { TalliedHistogram, type HistogramSeries } from './tallied-histogram.ts';
 
 export interface BackendGaugeSource {
   readonly model: string;
@@ -23,7 +24,7 @@ interface Tally<L extends string> {
 /** What one finished request adds to, found once per label combination. */
 interface RequestSeries {
   readonly count: Tally<'endpoint' | 'model' | 'backend' | 'status'>;
-  readonly latency: Histogram.Internal<'endpoint' | 'model'>;
+  readonly latency: HistogramSeries<'endpoint' | 'model'>;
 }
 
 /** Per model: the token, cost and cache counters a finished request adds to. */
@@ -33,6 +34,7 @@ interface ModelTallies {
   readonly costUsd: Tally<'model'>;
   readonly cacheHits: Readonly<Record<'exact' | 'semantic', Tally<'model' | 'cache'>>>;
   readonly savedUsd: Tally<'model'>;
+  readonly ttft: HistogramSeries<'model'>;
 }
 
 /** The series of a counter that the request path adds to in plain fields; prom-client gets the totals when scraped. */
@@ -59,8 +61,8 @@ function tally<L extends string>(series: Tally<L>[], labels: LabelValues<L>): Ta
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly latency: Histogram<'endpoint' | 'model'>;
-  readonly ttft: Histogram<'model'>;
+  readonly latency: TalliedHistogram<'endpoint' | 'model'>;
+  readonly ttft: TalliedHistogram<'model'>;
   readonly retries: Counter<'model' | 'backend' | 'reason'>;
   readonly quotaRefusals: Counter<'scope' | 'limit'>;
   readonly budgetAlerts: Counter<'scope'>;
@@ -68,8 +70,9 @@ export class GatewayMetrics {
   // prom-client hashes the label object on every call, even through a labelled child, which cost the request path
   // more than the counting. The request path instead finds its series once per label combination (bounded by config:
   // endpoints × models × backends × statuses), in maps keyed by the label values themselves (no key to build), and
-  // adds to plain fields that the counters hand prom-client at scrape time.
+  // adds to plain fields that the counters hand prom-client at scrape time (the histograms: tallied-histogram.ts).
   readonly #requestSeries = new Map<string, Map<string, Map<string, Map<number, RequestSeries>>>>();
+  readonly #latencySeries = new Map<string, Map<string, HistogramSeries<'endpoint' | 'model'>>>();
   readonly #requestTallies: Tally<'endpoint' | 'model' | 'backend' | 'status'>[];
   readonly #modelTallies = new Map<string, ModelTallies>();
   readonly #tokenTallies: Tally<'model' | 'kind'>[];
@@ -85,10 +88,12 @@ export class GatewayMetrics {
     let series = byStatus.get(status);
     if (series === undefined) {
       const count = tally(this.#requestTallies, { endpoint, model, backend, status });
-      series = setNew(byStatus, status, { count, latency: this.latency.labels({ endpoint, model }) });
+      const latencyByModel = this.#latencySeries.get(endpoint) ?? setNew(this.#latencySeries, endpoint, new Map());
+      const latency = latencyByModel.get(model) ?? setNew(latencyByModel, model, this.latency.series({ endpoint, model }));
+      series = setNew(byStatus, status, { count, latency });
     }
     series.count.total++;
-    series.latency.observe(seconds);
+    this.latency.observe(series.latency, seconds);
   }
 
   /** The token, cost and cache counters of a model (a configured name, or '' for none). */
@@ -101,6 +106,7 @@ export class GatewayMetrics {
         costUsd: tally(this.#costTallies, { model }),
         cacheHits: { exact: tally(this.#cacheHitTallies, { model, cache: 'exact' }), semantic: tally(this.#cacheHitTallies, { model, cache: 'semantic' }) },
         savedUsd: tally(this.#savedTallies, { model }),
+        ttft: this.ttft.series({ model }),
       };
       this.#modelTallies.set(model, tallies);
     }
@@ -111,8 +117,8 @@ export class GatewayMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'archway_process_' });
     this.#requestTallies = talliedCounter({ name: 'archway_requests_total', help: 'Requests by endpoint, model, serving backend and HTTP status', labelNames: ['endpoint', 'model', 'backend', 'status'], registers });
-    this.latency = new Histogram({ name: 'archway_request_duration_seconds', help: 'Time from request to last byte', labelNames: ['endpoint', 'model'], buckets: LATENCY_BUCKETS, registers });
-    this.ttft = new Histogram({ name: 'archway_time_to_first_token_seconds', help: 'Streams: time from request to the first generated token', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
+    this.latency = new TalliedHistogram({ name: 'archway_request_duration_seconds', help: 'Time from request to last byte', buckets: LATENCY_BUCKETS, registers });
+    this.ttft = new TalliedHistogram({ name: 'archway_time_to_first_token_seconds', help: 'Streams: time from request to the first generated token', buckets: LATENCY_BUCKETS, registers });
     this.#tokenTallies = talliedCounter({ name: 'archway_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
     this.retries = new Counter({ name: 'archway_retries_total', help: 'Attempts that failed and led to a retry or failover', labelNames: ['model', 'backend', 'reason'], registers });
     this.#costTallies = talliedCounter({ name: 'archway_cost_usd_total', help: 'Spend upstream in USD, from the price table', labelNames: ['model'], registers });

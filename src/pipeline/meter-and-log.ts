@@ -25,9 +25,9 @@ export function meterAndLog(ctx: RequestContext): Promise<void> {
   // Metric labels only take configured names: a client's made-up model must not create a new series.
   const model = ctx.model !== null && ctx.runtime.models.has(ctx.model) ? ctx.model : '';
   metrics.observeRequest(ctx.endpoint, model, ctx.backend ?? '', ctx.status, latencyMs / 1000);
-  if (ctx.ttftMs !== null) metrics.ttft.observe({ model }, ctx.ttftMs / 1000);
   const costUsd = costOfRequest(ctx);
   const tallies = metrics.modelTallies(model);
+  if (ctx.ttftMs !== null) metrics.ttft.observe(tallies.ttft, ctx.ttftMs / 1000);
   if (ctx.usage && ctx.cache === null) {
     tallies.promptTokens.total += ctx.usage.prompt_tokens;
     tallies.completionTokens.total += ctx.usage.completion_tokens;
