@@ -8,8 +8,10 @@ import { existsSync } from 'node:fs';
 import module from 'node:module'; // not named imports: Node 20 has no enableCompileCache, and must still get here
 import { fileURLToPath } from 'node:url';
 
-// A small young generation: the request path allocates little that lives long, and this keeps RSS down under load.
-const START_FLAGS = ['--max-semi-space-size=4'];
+// The young generation's size: the request path allocates about 28 KB per request and keeps little of it, so a scavenge
+// is mostly fixed cost. 8 MB semi-spaces scavenge half as often as 4 MB (measured: about 10 % more req/s under load,
+// about 20 MB more peak RSS); Node's default (16 MB) adds little over 8 MB and takes more memory.
+const START_FLAGS = ['--max-semi-space-size=8'];
 
 const major = Number(process.versions.node.split('.')[0]);
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
