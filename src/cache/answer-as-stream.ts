@@ -95,6 +95,23 @@ function replayable(choice: unknown): Replayable | undefined {
   return { index: choice['index'] as number, role, content, refusal, toolCalls, finishReason };
 }
 
+/** The choices of a parsed chat.completion as a stream can carry them, or undefined when it cannot replay them all. */
+function replayableChoices(completion: unknown): Replayable[] | undefined {
+  if (!isObject(completion) || !Array.isArray(completion['choices']) || completion['choices'].length === 0) return undefined;
+  const choices: Replayable[] = [];
+  for (const choice of completion['choices']) {
+    const ready = replayable(choice);
+    if (ready === undefined) return undefined;
+    choices.push(ready);
+  }
+  return choices;
+}
+
+/** Whether a parsed chat.completion can be replayed as a stream (decided when it is stored, without making the frames). */
+export function canReplayAsStream(completion: unknown): boolean {
+  return replayableChoices(completion) !== undefined;
+}
+
 /**
  * The SSE frames (`data: …\n\n`) of `body`, a chat.completion, as an OpenAI stream, the last one `data: [DONE]`;
  * undefined when the body is not one this can replay.
@@ -106,13 +123,8 @@ export function answerAsStream(body: Buffer | string, options: ReplayOptions): s
   } catch {
     return undefined;
   }
-  if (!isObject(completion) || !Array.isArray(completion['choices']) || completion['choices'].length === 0) return undefined;
-  const choices: Replayable[] = [];
-  for (const choice of completion['choices']) {
-    const ready = replayable(choice);
-    if (ready === undefined) return undefined;
-    choices.push(ready);
-  }
+  const choices = replayableChoices(completion);
+  if (choices === undefined || !isObject(completion)) return undefined;
 
   let envelope = `{"id":${JSON.stringify(completion['id'] ?? null)},"object":"chat.completion.chunk","created":${JSON.stringify(completion['created'] ?? null)},"model":${JSON.stringify(completion['model'] ?? null)}`;
   if (completion['service_tier'] !== undefined) envelope += `,"service_tier":${JSON.stringify(completion['service_tier'])}`;

@@ -6,16 +6,25 @@ interface Completion {
   choices?: { message?: { content?: unknown; refusal?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[];
 }
 
-/** The generated text, its parts separated by blank lines; undefined when the body is not JSON. */
-export function answerText(body: Buffer): string | undefined {
-  let completion: Completion;
+/** The body parsed, or undefined when it is not JSON. */
+export function parseCompletion(body: Buffer): unknown {
   try {
-    completion = JSON.parse(body.toString('utf8')) as Completion;
+    return JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The generated text, its parts separated by blank lines; undefined when the body is not JSON. */
+export function answerText(body: Buffer): string | undefined {
+  const completion = parseCompletion(body);
+  return completion === undefined ? undefined : completionText(completion);
+}
+
+/** The generated text of a parsed body (empty for one with no choices). */
+export function completionText(completion: unknown): string {
   const parts: string[] = [];
-  for (const choice of completion.choices ?? []) {
+  for (const choice of (completion as Completion | null)?.choices ?? []) {
     const m = choice.message;
     if (typeof m?.content === 'string') parts.push(m.content);
     if (typeof m?.refusal === 'string') parts.push(m.refusal);

@@ -4,14 +4,15 @@ import { cachedAnswer } from '../cache/cached-answer.ts';
 import { containsPersonalData } from '../guardrails/storage-redactor.ts';
 import { costOf } from '../metering/pricing.ts';
 import type { RequestContext } from './context.ts';
-import { answerText } from './answer-text.ts';
-import { answerAsStream } from '../cache/answer-as-stream.ts';
+import { completionText, parseCompletion } from './answer-text.ts';
+import { canReplayAsStream } from '../cache/answer-as-stream.ts';
 
 export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | undefined): void {
   const plan = ctx.cachePlan;
   if (plan === null || usage === undefined) return;
-  const text = answerText(body);
-  if (text === undefined || containsPersonalData(text)) return;
+  // Parsed once, for both the personal-data check and whether a stream can replay it.
+  const completion = parseCompletion(body);
+  if (completion === undefined || containsPersonalData(completionText(completion))) return;
   const { exact, semantic } = ctx.runtime.config.cache;
   const answer = cachedAnswer({
     body,
@@ -20,7 +21,7 @@ export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | un
     model: ctx.model ?? '',
     backend: ctx.backend ?? '',
     createdAt: Date.now(),
-    streamable: answerAsStream(body, { includeUsage: false }) !== undefined,
+    streamable: canReplayAsStream(completion),
   });
   if (plan.exactKey !== undefined) void ctx.services.caches.exact.set(plan.exactKey, answer, exact.ttl_s * 1000);
   if (plan.semantic !== undefined) ctx.services.caches.semantic.insert(plan.semantic.scope, plan.semantic.vector, answer, semantic.ttl_s * 1000);
