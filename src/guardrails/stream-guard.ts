@@ -147,6 +147,8 @@ const FIRST_CHOICE = '[{"index":0,';
 /** The rest of that choice after its delta: scalar fields only (logprobs null, finish_reason), then the end of the
  *  choices array. Anything else (a second choice, logprobs, an object) takes the full parse. */
 const CHOICE_TAIL = /(?:,"[a-z_]+":(?:null|"[a-z_]*"|-?\d+|true|false))*\}\]/y;
+/** A finish reason that is a string (not null): the choice ends with this chunk. */
+const FINISH_REASON = '"finish_reason":"';
 
 /** Where the text of a chunk's only choice is: the bounds of its string literal in the chunk (`empty`: a delta with
  *  no content, where one would be inserted) and its value. */
@@ -170,9 +172,8 @@ export function singleChoiceContent(data: string): ChoiceContent | undefined {
   let key = delta + DELTA.length;
   if (data.charCodeAt(key) === 125 /* } */) {
     // An empty delta: the frame that finishes the choice, into which held text is released.
-    CHOICE_TAIL.lastIndex = key + 1;
-    if (!CHOICE_TAIL.test(data)) return undefined;
-    return { start: key, end: key, value: '', finishing: data.slice(key + 1, CHOICE_TAIL.lastIndex).includes('"finish_reason":"'), hasRole: false, empty: true };
+    const finishing = choiceTail(data, key + 1);
+    return finishing === undefined ? undefined : { start: key, end: key, value: '', finishing, hasRole: false, empty: true };
   }
   const hasRole = data.startsWith(ROLE, key);
   if (hasRole) key += ROLE.length;
@@ -190,14 +191,22 @@ export function singleChoiceContent(data: string): ChoiceContent | undefined {
   const end = i + 1;
   // The delta ends with its content (no tool call or other field after it), and the choice and the array end after.
   if (end >= data.length || data.charCodeAt(end) !== 125 /* } */) return undefined;
-  CHOICE_TAIL.lastIndex = end + 1;
-  if (!CHOICE_TAIL.test(data)) return undefined;
-  const tail = data.slice(end + 1, CHOICE_TAIL.lastIndex);
+  const finishing = choiceTail(data, end + 1);
+  if (finishing === undefined) return undefined;
   let value: string;
   try {
     value = escaped ? (JSON.parse(data.slice(start, end)) as string) : data.slice(start + 1, end - 1);
   } catch {
     return undefined;
   }
-  return { start, end, value, finishing: tail.includes('"finish_reason":"'), hasRole, empty: false };
+  return { start, end, value, finishing, hasRole, empty: false };
+}
+
+/** Whether the rest of the choice, from `from` (just after its delta), names a finish reason; undefined when that rest
+ *  is not CHOICE_TAIL. */
+function choiceTail(data: string, from: number): boolean | undefined {
+  CHOICE_TAIL.lastIndex = from;
+  if (!CHOICE_TAIL.test(data)) return undefined;
+  const finish = data.indexOf(FINISH_REASON, from);
+  return finish >= 0 && finish < CHOICE_TAIL.lastIndex;
 }

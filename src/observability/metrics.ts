@@ -21,10 +21,10 @@ interface Tally<L extends string> {
   reported: number;
 }
 
-/** What one finished request adds to, found once per label combination. */
-interface RequestSeries {
-  readonly count: Tally<'endpoint' | 'model' | 'backend' | 'status'>;
+/** Per endpoint and model: the latency series, and the request counts by serving backend and status. */
+interface EndpointModelSeries {
   readonly latency: HistogramSeries<'endpoint' | 'model'>;
+  readonly counts: Map<string, Map<number, Tally<'endpoint' | 'model' | 'backend' | 'status'>>>;
 }
 
 /** Per model: the token, cost and cache counters a finished request adds to. */
@@ -71,8 +71,7 @@ export class GatewayMetrics {
   // more than the counting. The request path instead finds its series once per label combination (bounded by config:
   // endpoints × models × backends × statuses), in maps keyed by the label values themselves (no key to build), and
   // adds to plain fields that the counters hand prom-client at scrape time (the histograms: tallied-histogram.ts).
-  readonly #requestSeries = new Map<string, Map<string, Map<string, Map<number, RequestSeries>>>>();
-  readonly #latencySeries = new Map<string, Map<string, HistogramSeries<'endpoint' | 'model'>>>();
+  readonly #requestSeries = new Map<string, Map<string, EndpointModelSeries>>();
   readonly #requestTallies: Tally<'endpoint' | 'model' | 'backend' | 'status'>[];
   readonly #modelTallies = new Map<string, ModelTallies>();
   readonly #tokenTallies: Tally<'model' | 'kind'>[];
@@ -83,16 +82,10 @@ export class GatewayMetrics {
   /** One finished request: its count and its latency. */
   observeRequest(endpoint: string, model: string, backend: string, status: number, seconds: number): void {
     const byModel = this.#requestSeries.get(endpoint) ?? setNew(this.#requestSeries, endpoint, new Map());
-    const byBackend = byModel.get(model) ?? setNew(byModel, model, new Map());
-    const byStatus = byBackend.get(backend) ?? setNew(byBackend, backend, new Map());
-    let series = byStatus.get(status);
-    if (series === undefined) {
-      const count = tally(this.#requestTallies, { endpoint, model, backend, status });
-      const latencyByModel = this.#latencySeries.get(endpoint) ?? setNew(this.#latencySeries, endpoint, new Map());
-      const latency = latencyByModel.get(model) ?? setNew(latencyByModel, model, this.latency.series({ endpoint, model }));
-      series = setNew(byStatus, status, { count, latency });
-    }
-    series.count.total++;
+    const series = byModel.get(model) ?? setNew(byModel, model, { latency: this.latency.series({ endpoint, model }), counts: new Map() });
+    const byStatus = series.counts.get(backend) ?? setNew(series.counts, backend, new Map());
+    const count = byStatus.get(status) ?? setNew(byStatus, status, tally(this.#requestTallies, { endpoint, model, backend, status }));
+    count.total++;
     this.latency.observe(series.latency, seconds);
   }
 
