@@ -3,11 +3,12 @@
 // before use, and re-read by `reloadTls` on SIGHUP so a renewed certificate is served without a restart.
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import { TLSSocket, type SecureContextOptions } from 'node:tls';
 import { ConfigError, type ConfigProblem } from '../config/config-error.ts';
 import type { TlsConfig } from '../config/security-schema.ts';
+import { createServer as createHttpServer } from './http-builtin.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 

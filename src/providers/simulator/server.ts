@@ -1,10 +1,11 @@
 // The simulator: a real HTTP server speaking the OpenAI, Azure OpenAI and Anthropic protocols with configurable
 // latency, pacing and faults. It is the upstream of demos, load tests and the project's own tests, so it must be
 // cheap per request, never crash on bad input, and close promptly even with requests deliberately left hanging.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
 import { SimulatorSchema, type SimulatorFaults, type SimulatorSettings } from '../../config/schema.ts';
+import { createServer } from '../../server/http-builtin.ts';
 import { handleMessages } from './anthropic-protocol.ts';
 import { authFailureMessage, hasApiKey } from './auth.ts';
 import { FAULT_HEADER, mergeFaults, parseForcedFault, type ForcedFault } from './faults.ts';
