@@ -14,6 +14,8 @@ export type AssembledAnswer =
       readonly ok: true;
       /** The chat.completion JSON body. */
       readonly body: Buffer;
+      /** The same, as the object it was written from (so that storing it needs no parse). */
+      readonly completion: Json;
       readonly usage: Usage;
     }
   | { readonly ok: false; readonly reason: string };
@@ -219,7 +221,7 @@ export class StreamAssembler {
     const completion: Record<string, unknown> = { id: this.#id, object: 'chat.completion', created: this.#created, model: this.#model, choices, usage: rawUsage };
     if (this.#systemFingerprint !== undefined) completion['system_fingerprint'] = this.#systemFingerprint;
     if (this.#serviceTier !== undefined) completion['service_tier'] = this.#serviceTier;
-    return { ok: true, body: Buffer.from(JSON.stringify(completion)), usage };
+    return { ok: true, body: Buffer.from(JSON.stringify(completion)), completion, usage };
   }
 }
 

@@ -148,7 +148,7 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
     ctx.error = translator.upstreamError ?? null;
     if (assembler !== undefined && ctx.error === null) {
       const assembled = assembler.finish(ctx.usage);
-      if (assembled.ok) storeAnswer(ctx, assembled.body, assembled.usage);
+      if (assembled.ok) storeAnswer(ctx, assembled.body, assembled.usage, assembled.completion);
     }
     await meterAndLog(ctx);
     res.end(SSE_DONE_FRAME);

@@ -7,11 +7,12 @@ import type { RequestContext } from './context.ts';
 import { completionText, parseCompletion } from './answer-text.ts';
 import { canReplayAsStream } from '../cache/answer-as-stream.ts';
 
-export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | undefined): void {
+/** `parsed`: the body as an object, when the caller built it from one (a rebuilt stream); else it is parsed here. */
+export function storeAnswer(ctx: RequestContext, body: Buffer, usage: Usage | undefined, parsed?: unknown): void {
   const plan = ctx.cachePlan;
   if (plan === null || usage === undefined) return;
   // Parsed once, for both the personal-data check and whether a stream can replay it.
-  const completion = parseCompletion(body);
+  const completion = parsed ?? parseCompletion(body);
   if (completion === undefined || containsPersonalData(completionText(completion))) return;
   const { exact, semantic } = ctx.runtime.config.cache;
   const answer = cachedAnswer({

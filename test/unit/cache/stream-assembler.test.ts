@@ -52,6 +52,8 @@ describe('StreamAssembler', () => {
     });
     assert.ok(result.ok);
     assert.deepEqual(result.usage, { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });
+    // The object the body was written from comes along, so storing the answer needs no parse.
+    assert.deepEqual(result.completion, JSON.parse(result.body.toString()));
   });
 
   test('several choices, interleaved, each in its place', () => {
