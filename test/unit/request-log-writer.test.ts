@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { databasePath, openDatabase } from '../../src/stores/sqlite/database.ts';
 import { journalsInUse, SqliteRequestLogWriter } from '../../src/stores/sqlite/request-log-writer.ts';
-import { recoverJournals } from '../../src/stores/sqlite/request-log-journal.js';
+import { journalChunks, recoverJournals } from '../../src/stores/sqlite/request-log-journal.js';
 import { prepareStatements } from '../../src/stores/sqlite/request-log-sql.js';
 import { rowToTuple } from '../../src/stores/sqlite/request-log-wire.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -146,6 +146,62 @@ describe('SqliteRequestLogWriter', () => {
     for (const r of pending) assert.ok(ids.has(r.id));
     await writer.append(row()); // resolves (the row is dropped and logged): a closed log must not hold a response
     assert.equal(journaled(path), '', 'a closed writer leaves no journal behind');
+  });
+});
+
+describe('SqliteRequestLogWriter while another connection holds the write lock', () => {
+  it('keeps acknowledging rows (they wait in the journal, past what it keeps in memory) and stores each once after', async () => {
+    const path = freshDatabase();
+    let inFlight = 0;
+    const writer = new SqliteRequestLogWriter(path, createLogger('silent'), (rows) => inFlight > rows);
+    const blocker = new DatabaseSync(path);
+    try {
+      blocker.exec('BEGIN IMMEDIATE'); // a write transaction left open, as a stuck tool would
+      // More than the megabyte of rows the writer keeps in memory: the rest is read back from its journal.
+      const rows = Array.from({ length: 10_000 }, (_, i) => row(i % 5 === 0 ? 500 : 200, 'key_locked'));
+      let slowest = 0;
+      for (let i = 0; i < rows.length; i += 1_000) {
+        const wave = rows.slice(i, i + 1_000);
+        inFlight = wave.length;
+        const started = performance.now();
+        await Promise.all(wave.map((r) => writer.append(r).then(() => inFlight--)));
+        slowest = Math.max(slowest, performance.now() - started);
+      }
+      // Each try at the tables gives up quickly instead of holding acknowledgements for SQLite's full busy timeout.
+      assert.ok(slowest < 2_000, `a wave of appends took ${slowest.toFixed(0)} ms while the tables were locked`);
+      assert.ok(journaled(path).length > 1024 * 1024, 'the rows wait in the journal');
+      assert.equal(committedIds(path).size, 0);
+      blocker.exec('ROLLBACK');
+      await writer.flush();
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        assert.equal(Number(db.prepare("SELECT count(*) AS n FROM request_log WHERE key_id = 'key_locked'").get()!.n), rows.length);
+        const usage = db.prepare("SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily WHERE key_id = 'key_locked'").get()!;
+        assert.deepEqual([Number(usage.requests), Number(usage.errors)], [rows.length, rows.length / 5]);
+      } finally {
+        db.close();
+      }
+      assert.equal(journaled(path), '', 'the journal is emptied once its rows are in');
+    } finally {
+      blocker.close();
+      await writer.close();
+    }
+  });
+});
+
+describe('journalChunks', () => {
+  it('reads whole lines a chunk at a time, a line longer than a chunk included, from any offset', () => {
+    const dir = tempDir('archway-journal-');
+    dirs.push(dir);
+    const file = join(dir.path, 'request-log.1.test.journal');
+    const lines = ['["a"]', `["${'x'.repeat(100)}"]`, '["b"]', '["c"]'];
+    writeFileSync(file, `${lines.join('\n')}\n["cut`);
+    const chunks = [...journalChunks(file, 0, 16)];
+    assert.deepEqual(chunks.flatMap((c) => c.lines), lines, 'every whole line once, in order; the cut last one left out');
+    assert.ok(chunks.length > 1);
+    const afterFirst = chunks[0]!.end;
+    assert.deepEqual([...journalChunks(file, afterFirst, 16)].flatMap((c) => c.lines), lines.slice(chunks[0]!.lines.length));
+    assert.deepEqual([...journalChunks(join(dir.path, 'none.journal'))], []);
   });
 });
 

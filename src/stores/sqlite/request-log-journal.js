@@ -8,7 +8,7 @@
 // in it) is ingested then.
 // Plain JavaScript, like request-log-sql.js, so the writer thread needs no TypeScript.
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { insertTuples } from './request-log-sql.js';
 
@@ -54,16 +54,40 @@ function isRunning(pid) {
 }
 
 /**
- * The lines of a journal (each a JSON array of row tuples), none if there is no journal.
+ * A journal's whole lines from byte `from` on, a chunk at a time (a chunk ends at a line's end: about `chunkBytes`,
+ * more for a longer line), each with the offset just past it. A journal can hold an outage's worth of rows, so it is
+ * never read into memory at once. A last line without its newline is not a whole batch and is left out.
  * @param {string} path
- * @returns {string[]}
+ * @param {number} from
+ * @param {number} chunkBytes
+ * @returns {Generator<{ lines: string[], end: number }>}
  */
-export function journalLines(path) {
+export function* journalChunks(path, from = 0, chunkBytes = 256 * 1024) {
+  let fd;
   try {
-    return readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+    fd = openSync(path, 'r');
   } catch (err) {
-    if (/** @type {NodeJS.ErrnoException} */ (err).code === 'ENOENT') return [];
+    if (/** @type {NodeJS.ErrnoException} */ (err).code === 'ENOENT') return;
     throw err;
+  }
+  try {
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    /** Bytes read from `start` on and not yet handed out: the start of a line longer than what was read so far. */
+    let held = Buffer.alloc(0);
+    let start = from;
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunkBytes, start + held.length);
+      if (read === 0) return;
+      held = held.length === 0 ? Buffer.from(chunk.subarray(0, read)) : Buffer.concat([held, chunk.subarray(0, read)]);
+      const end = held.lastIndexOf(10 /* \n */);
+      if (end < 0) continue;
+      const lines = held.toString('utf8', 0, end).split('\n').filter((line) => line !== '');
+      start += end + 1;
+      held = held.subarray(end + 1);
+      yield { lines, end: start };
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -92,11 +116,13 @@ export function recoverJournals(db, statements, databasePath, live) {
     const path = join(dir, name);
     if (!Number.isInteger(pid) || live.has(path) || (pid !== process.pid && isRunning(pid))) continue;
     // Inserts ignore rows already stored, and the daily roll-up counts only new rows: ingesting twice counts once.
-    const parsed = parseJournal(journalLines(path));
-    insertTuples(db, statements, parsed.tuples);
+    for (const { lines } of journalChunks(path)) {
+      const parsed = parseJournal(lines);
+      insertTuples(db, statements, parsed.tuples);
+      rows += parsed.tuples.length;
+      skipped += parsed.skipped;
+    }
     rmSync(path, { force: true });
-    rows += parsed.tuples.length;
-    skipped += parsed.skipped;
   }
   return { rows, skipped };
 }

@@ -172,8 +172,8 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #spawn(): Worker {
-    // The writer holds at most a quarter of a megabyte of rows (and one batch) at a time: a small heap keeps the
-    // process's memory down.
+    // The writer keeps at most a megabyte of rows in memory (more wait in its journal, on disk) and one batch at a
+    // time: a small heap keeps the process's memory down.
     const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
       workerData: { path: this.#path, journal: this.#journal, signal: this.#signal.buffer },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
