@@ -27,6 +27,8 @@ const INGEST_BUSY_MS = 50;
 /** Journaled rows kept in memory for the next ingest, at most: past this (the tables have refused rows for a while)
  *  they are read back from the journal, so a long outage costs disk, not this thread's small heap. */
 const PENDING_LIMIT = 4 * INGEST_BYTES;
+/** A failing ingest is tried every INGEST_MS; it is reported once per this interval, not on every try. */
+const REPORT_EVERY_MS = 10_000;
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const signal = new Int32Array(/** @type {SharedArrayBuffer} */ (workerData.signal));
@@ -65,6 +67,9 @@ try {
   report(0, `the request log's journal cannot be opened (${String(err)}); rows are committed one batch at a time`);
 }
 
+/** When a failed ingest was last reported (-Infinity: the last ingest went in). */
+let lastIngestReport = -Infinity;
+
 const hasPending = () => backlog || pending.length > 0;
 
 /** Inserts the pending rows (one transaction per chunk of a backlog), then empties the journal. On failure (a lock
@@ -82,10 +87,14 @@ function ingest(/** @type {number} */ seq) {
       insertTuples(db, statements, parseJournal(pending).tuples);
     }
   } catch (err) {
-    report(seq, err);
     pendingSince = Date.now();
+    if (pendingSince - lastIngestReport >= REPORT_EVERY_MS) {
+      lastIngestReport = pendingSince;
+      report(seq, `${String(err)} (the rows wait in the journal; trying again every ${INGEST_MS} ms)`);
+    }
     return;
   }
+  lastIngestReport = -Infinity;
   if (journal >= 0) ftruncateSync(journal, 0);
   journalBytes = 0;
   pending = [];
