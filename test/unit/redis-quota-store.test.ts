@@ -71,6 +71,19 @@ describe('RedisQuotaStore without Redis', { skip }, () => {
     assert.equal(store.healthy, true);
   });
 
+  it('waits out its timeout once for a Redis that does not answer; the commands after fail at once until one answers', async () => {
+    redis!.pause();
+    await assert.rejects(store.admit([rpm(1)], Date.now()), QuotaStoreUnavailable); // waits its 250 ms, then gives up
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) await assert.rejects(store.admit([rpm(1)], Date.now()), /does not answer/);
+    const took = performance.now() - started;
+    assert.ok(took < 250, `five admissions took ${took.toFixed(0)} ms: each waited for the stalled Redis`);
+    redis!.resume();
+    // A probe goes through within two timeouts, finds Redis answering, and the store is healthy again.
+    await eventually('admits again once Redis answers', async () => ((await store.admit([rpm(1)], Date.now())).admitted ? true : undefined));
+    assert.equal(store.healthy, true);
+  });
+
   it('is unhealthy from the start when Redis is not there, and connects once it is', async () => {
     await redis!.stop();
     const early = new RedisQuotaStore({ url, prefix: 'early:', timeoutMs: 250 });

@@ -6,7 +6,8 @@ import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { cachedAnswer, type CachedAnswer } from '../../cache/cached-answer.ts';
 import type { AnswerStore } from '../answer-store.ts';
-import { closeRedis, connectRedis, waitUntilUsable } from './connection.ts';
+import { closeRedis, connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, waitUntilUsable } from './connection.ts';
+import { StallBreaker } from './stall-breaker.ts';
 
 export interface RedisAnswerStoreOptions {
   readonly url: string;
@@ -39,14 +40,18 @@ function decode(value: Buffer): CachedAnswer | undefined {
   }
 }
 
+const notAnswering = (): Error => new Error('Redis does not answer');
+
 export class RedisAnswerStore implements AnswerStore {
   readonly kind = 'redis';
   readonly #client: Redis;
   readonly #prefix: string;
+  readonly #stall: StallBreaker;
 
   constructor(options: RedisAnswerStoreOptions) {
     this.#prefix = `${options.prefix}a:`;
     this.#client = connectRedis({ ...options, name: 'archway-cache' });
+    this.#stall = new StallBreaker(2 * (options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS));
   }
 
   /** Resolves true once connected, or false after `timeoutMs` (until then every lookup is a miss). */
@@ -60,7 +65,7 @@ export class RedisAnswerStore implements AnswerStore {
 
   async get(key: string): Promise<CachedAnswer | undefined> {
     try {
-      const value = await this.#client.getBuffer(this.#key(key));
+      const value = await this.#stall.run(() => this.#client.getBuffer(this.#key(key)), notAnswering);
       return value === null ? undefined : decode(value);
     } catch {
       return undefined;
@@ -70,7 +75,7 @@ export class RedisAnswerStore implements AnswerStore {
   async set(key: string, answer: CachedAnswer, ttlMs: number): Promise<void> {
     if (!(ttlMs > 0)) return;
     try {
-      await this.#client.set(this.#key(key), encode(answer), 'PX', Math.ceil(ttlMs));
+      await this.#stall.run(() => this.#client.set(this.#key(key), encode(answer), 'PX', Math.ceil(ttlMs)), notAnswering);
     } catch {
       // Not kept: the next request misses.
     }

@@ -20,8 +20,11 @@ export interface RedisConnectionOptions {
 // nothing while it is not.
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
+/** How long a command may go unanswered before it fails, unless the config says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 250;
+
 export function connectRedis(options: RedisConnectionOptions): Redis {
-  const timeoutMs = options.timeoutMs ?? 250;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const client = new Redis(options.url, {
     enableOfflineQueue: false,
     commandTimeout: timeoutMs,

@@ -8,7 +8,8 @@
 import type { Redis, Result } from 'ioredis';
 import { QuotaStoreUnavailable, type AdmitResult, type CounterState, type QuotaAdjustment, type QuotaCharge, type QuotaStore } from '../quota-store.ts';
 import { fixedState, inPeriod, slidingState, validateAdjustments, validateCharges } from '../quota-window.ts';
-import { closeRedis, connectRedis, isRedisUsable, waitUntilUsable } from './connection.ts';
+import { closeRedis, connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, isRedisUsable, waitUntilUsable } from './connection.ts';
+import { StallBreaker } from './stall-breaker.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -96,18 +97,18 @@ export class RedisQuotaStore implements QuotaStore {
   readonly kind = 'redis';
   readonly #client: Redis;
   readonly #prefix: string;
-  // Set when a command timed out on a connection that still looks fine (a Redis too busy to answer).
-  #stalled = false;
+  readonly #stall: StallBreaker;
 
   constructor(options: RedisQuotaStoreOptions) {
     this.#prefix = `${options.prefix}q:`;
     this.#client = connectRedis({ ...options, name: 'archway-quota' });
+    this.#stall = new StallBreaker(2 * (options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS));
     this.#client.defineCommand('archwayQuotaAdmit', { lua: ADMIT_LUA });
     this.#client.defineCommand('archwayQuotaAdjust', { lua: ADJUST_LUA });
   }
 
   get healthy(): boolean {
-    return isRedisUsable(this.#client) && !this.#stalled;
+    return isRedisUsable(this.#client) && !this.#stall.stalled;
   }
 
   /** Resolves true once connected, or false after `timeoutMs` without Redis (e.g. to say so at start-up). */
@@ -134,7 +135,7 @@ export class RedisQuotaStore implements QuotaStore {
         setArgs(args, 2 * n + 5 * i, amount, limit, 0, 1, Math.ceil(Math.max(0, window.end - now)) + FIXED_GRACE_MS);
       }
     }
-    const reply = await this.#answer(this.#client.archwayQuotaAdmit(2 * n, ...args));
+    const reply = await this.#answer(() => this.#client.archwayQuotaAdmit(2 * n, ...args));
     const refused = reply[0]! - 1;
     const states = this.#states(charges, reply, now, refused >= 0);
     return refused < 0 ? { admitted: true, states } : { admitted: false, refused, states };
@@ -154,7 +155,7 @@ export class RedisQuotaStore implements QuotaStore {
         args.push(delta, Math.ceil(window.end - chargedAt) + FIXED_GRACE_MS);
       }
     }
-    if (keys.length > 0) await this.#answer(this.#client.archwayQuotaAdjust(keys.length, ...keys, ...args));
+    if (keys.length > 0) await this.#answer(() => this.#client.archwayQuotaAdjust(keys.length, ...keys, ...args));
   }
 
   async peek(charges: readonly QuotaCharge[], now: number): Promise<readonly CounterState[]> {
@@ -169,7 +170,7 @@ export class RedisQuotaStore implements QuotaStore {
         keys.push(`${this.#prefix}${key}:p${window.start}`);
       }
     }
-    const values = await this.#answer(this.#client.mget(keys));
+    const values = await this.#answer(() => this.#client.mget(keys));
     // The same layout as the admission script's reply: a leading slot, then current and previous per charge.
     const counts: number[] = [0];
     let v = 0;
@@ -198,14 +199,11 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   /** The reply, or QuotaStoreUnavailable for anything that kept Redis from giving one. */
-  async #answer<T>(pending: Promise<T>): Promise<T> {
+  async #answer<T>(send: () => Promise<T>): Promise<T> {
     try {
-      const reply = await pending;
-      this.#stalled = false;
-      return reply;
+      return await this.#stall.run(send, () => new Error('Redis does not answer (a command timed out); trying it again shortly'));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (/timed out/i.test(message)) this.#stalled = true;
       throw new QuotaStoreUnavailable(`Redis quota store: ${message}`, { cause: error });
     }
   }
