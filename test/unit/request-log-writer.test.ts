@@ -135,6 +135,25 @@ describe('SqliteRequestLogWriter', () => {
     }
   });
 
+  it('stores a row whose stored content is tens of megabytes (its batch is too big for a small capped heap)', async () => {
+    const path = freshDatabase();
+    const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
+    try {
+      const big = { ...row(), content: { kid: 'kid_1', request: Buffer.alloc(30 * 1024 * 1024, 1), response: Buffer.alloc(30 * 1024 * 1024, 2) } };
+      await writer.append(big);
+      await writer.flush();
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        const stored = db.prepare('SELECT length(request) AS request, length(response) AS response FROM request_content WHERE id = ?').get(big.id)!;
+        assert.deepEqual([Number(stored.request), Number(stored.response)], [30 * 1024 * 1024, 30 * 1024 * 1024]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('close commits what was appended, and a row appended after it is refused, not left hanging', async () => {
     const path = freshDatabase();
     const writer = new SqliteRequestLogWriter(path, createLogger('silent'), () => true);

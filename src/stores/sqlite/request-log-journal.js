@@ -71,19 +71,27 @@ export function* journalChunks(path, from = 0, chunkBytes = 256 * 1024) {
     throw err;
   }
   try {
-    const chunk = Buffer.allocUnsafe(chunkBytes);
-    /** Bytes read from `start` on and not yet handed out: the start of a line longer than what was read so far. */
-    let held = Buffer.alloc(0);
     let start = from;
+    /** What was read from `start` on without a newline: a line longer than a chunk, gathered whole before it is cut. */
+    let parts = /** @type {Buffer[]} */ ([]);
+    let partsBytes = 0;
     for (;;) {
-      const read = readSync(fd, chunk, 0, chunkBytes, start + held.length);
+      const chunk = Buffer.allocUnsafe(chunkBytes);
+      const read = readSync(fd, chunk, 0, chunkBytes, start + partsBytes);
       if (read === 0) return;
-      held = held.length === 0 ? Buffer.from(chunk.subarray(0, read)) : Buffer.concat([held, chunk.subarray(0, read)]);
-      const end = held.lastIndexOf(10 /* \n */);
-      if (end < 0) continue;
-      const lines = held.toString('utf8', 0, end).split('\n').filter((line) => line !== '');
-      start += end + 1;
-      held = held.subarray(end + 1);
+      const data = chunk.subarray(0, read);
+      const end = data.lastIndexOf(10 /* \n */);
+      if (end < 0) {
+        parts.push(data);
+        partsBytes += read;
+        continue;
+      }
+      const whole = parts.length === 0 ? data.subarray(0, end) : Buffer.concat([...parts, data.subarray(0, end)]);
+      const lines = whole.toString('utf8').split('\n').filter((line) => line !== '');
+      // What follows the last newline is read again with the next chunk.
+      start += partsBytes + end + 1;
+      parts = [];
+      partsBytes = 0;
       yield { lines, end: start };
     }
   } finally {

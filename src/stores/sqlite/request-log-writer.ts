@@ -112,6 +112,8 @@ export class SqliteRequestLogWriter implements RequestLogSink {
       worker.on('message', (m: WorkerReply) => {
         if ('closed' in m) void worker.terminate();
       });
+      // Holds the process open until the thread has put the last rows in and said so.
+      worker.ref();
       this.#postToWorker({ close: true });
     });
   }
@@ -173,10 +175,11 @@ export class SqliteRequestLogWriter implements RequestLogSink {
 
   #spawn(): Worker {
     // The writer keeps at most a megabyte of rows in memory (more wait in its journal, on disk) and one batch at a
-    // time: a small heap keeps the process's memory down.
+    // time, in a small young generation. Its old generation has no cap of its own: a batch holding stored content of
+    // large requests can take hundreds of megabytes for a moment, and a heap limit reached there aborts the process.
     const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
       workerData: { path: this.#path, journal: this.#journal, signal: this.#signal.buffer },
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     worker.on('message', (m: WorkerReply) => {
       if ('error' in m) this.#log.error({ err: m.error, seq: m.seq }, 'request log batch failed');
