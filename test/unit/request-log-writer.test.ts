@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
+import { Session } from 'node:inspector/promises';
 import { databasePath, openDatabase } from '../../src/stores/sqlite/database.ts';
 import { journalsInUse, SqliteRequestLogWriter } from '../../src/stores/sqlite/request-log-writer.ts';
 import { journalChunks, recoverJournals } from '../../src/stores/sqlite/request-log-journal.js';
@@ -205,6 +206,60 @@ describe('SqliteRequestLogWriter while another connection holds the write lock',
         db.close();
       }
       assert.equal(journaled(path), '', 'the journal is emptied once its rows are in');
+    } finally {
+      blocker.close();
+      await writer.close();
+    }
+  });
+});
+
+describe('SqliteRequestLogWriter when its thread dies', () => {
+  /** Ends the writer's thread from outside, as a crash would, through the inspector's access to workers. */
+  async function killWriterThread(): Promise<void> {
+    const session = new Session();
+    session.connect();
+    try {
+      const attached: { sessionId: string; workerInfo: { url: string } }[] = [];
+      session.on('NodeWorker.attachedToWorker', (m) => attached.push(m.params as (typeof attached)[number]));
+      await session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+      const deadline = Date.now() + 5_000;
+      while (!attached.some((a) => a.workerInfo.url.endsWith('request-log-worker.js')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const thread = attached.findLast((a) => a.workerInfo.url.endsWith('request-log-worker.js'));
+      assert.ok(thread, 'the writer thread is found');
+      const message = JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression: 'process.exit(7)' } });
+      await session.post('NodeWorker.sendMessageToWorker', { sessionId: thread.sessionId, message });
+    } finally {
+      session.disconnect();
+    }
+  }
+
+  it('a new thread takes over its journal: rows it had acknowledged reach the tables, and new rows are taken', async () => {
+    const path = freshDatabase();
+    let restarts = 0;
+    const logs = { write: (line: string) => void (restarts += line.includes('restarting it') ? 1 : 0) };
+    const writer = new SqliteRequestLogWriter(path, createLogger('error', logs));
+    const blocker = new DatabaseSync(path);
+    try {
+      blocker.exec('BEGIN IMMEDIATE'); // the rows stay in the journal: only a thread that takes it over can put them in
+      const before = Array.from({ length: 20 }, () => row(200, 'key_crash'));
+      for (const r of before) await writer.append(r);
+      await killWriterThread();
+      const deadline = Date.now() + 5_000;
+      while (restarts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(restarts, 1, 'the writer started a new thread');
+      const after = Array.from({ length: 20 }, () => row(200, 'key_crash'));
+      for (const r of after) await writer.append(r);
+      blocker.exec('ROLLBACK');
+      await writer.flush();
+      const ids = committedIds(path);
+      for (const r of [...before, ...after]) assert.ok(ids.has(r.id), `row ${r.id} lost`);
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        const usage = db.prepare("SELECT sum(requests) AS requests FROM usage_daily WHERE key_id = 'key_crash'").get()!;
+        assert.equal(Number(usage.requests), 40, 'each row counted once');
+      } finally {
+        db.close();
+      }
     } finally {
       blocker.close();
       await writer.close();
