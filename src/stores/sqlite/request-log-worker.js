@@ -5,14 +5,14 @@
 // journal (request-log-journal.js), which makes it durable, and acknowledged; the journaled rows are inserted into the
 // tables together, once INGEST_BYTES of them wait or the oldest has waited INGEST_MS, and on a flush. While the tables
 // refuse them (a lock another connection keeps), batches are still journaled and acknowledged: a try at the tables
-// gives up after INGEST_BUSY_MS, and rows past PENDING_LIMIT wait in the journal alone, read back in chunks later.
+// gives up after INGEST_BUSY_MS, and the rows wait in the journal, which is where every ingest reads them from.
 // Acknowledgements go through shared memory (request-log-signal.js): the thread sleeps in Atomics.wait and takes its
 // messages with receiveMessageOnPort, so a batch costs no turn of an event loop on either side, which on a gateway
 // that shares one core with this thread is much of a batch's latency. Plain JavaScript: see request-log-sql.js. The
 // database is migrated by the process that starts this thread.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { DatabaseSync } from 'node:sqlite';
-import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, insertTuples, prepareStatements } from './request-log-sql.js';
 import { journalChunks, parseJournal } from './request-log-journal.js';
 import { ACKED, POSTED } from './request-log-signal.js';
@@ -24,9 +24,6 @@ const INGEST_MS = 100;
 /** How long an ingest waits for a lock another connection holds before it gives up until the next try: while it
  *  waits, no batch is acknowledged, and responses wait for those acknowledgements. */
 const INGEST_BUSY_MS = 50;
-/** Journaled rows kept in memory for the next ingest, at most: past this (the tables have refused rows for a while)
- *  they are read back from the journal, so a long outage costs disk, not this thread's small heap. */
-const PENDING_LIMIT = 4 * INGEST_BYTES;
 /** A failing ingest is tried every INGEST_MS; it is reported once per this interval, not on every try. */
 const REPORT_EVERY_MS = 10_000;
 
@@ -41,50 +38,39 @@ function report(/** @type {number} */ seq, /** @type {unknown} */ err) {
 }
 
 const journalFile = /** @type {string} */ (workerData.journal);
-/** Journaled batches not yet in the tables, as their JSON texts (unless `backlog`). */
-let pending = /** @type {string[]} */ ([]);
-let pendingBytes = 0;
-/** The rows not yet in the tables are the journal's from `ingestedTo` on, read from there (not kept in memory):
- *  past PENDING_LIMIT, and when this thread takes over the journal of one that died. */
-let backlog = false;
-/** Where, in the journal, the rows not yet in the tables start (in a backlog: chunks ingested before a failure). */
-let ingestedTo = 0;
-/** When the oldest pending batch was journaled (or its last failed ingest was tried). */
-let pendingSince = 0;
 /** The journal's descriptor; -1 if it cannot be opened, and then each batch is committed to the tables directly. */
 let journal = -1;
-/** The journal's length: a write cut short (a full disk) is cut back to it, so the file holds whole lines only. */
+/** The journal's length: a write cut short (a full disk) is cut back to it, so the file holds whole lines only. A
+ *  thread that replaces one that died takes over its journal: what that holds is pending from the start. */
 let journalBytes = 0;
 try {
-  backlog = statSync(journalFile).size > 0;
+  journalBytes = statSync(journalFile).size;
 } catch {
   // No journal yet: nothing to take over.
 }
 try {
   journal = openSync(journalFile, 'a');
-  journalBytes = fstatSync(journal).size;
 } catch (err) {
   report(0, `the request log's journal cannot be opened (${String(err)}); rows are committed one batch at a time`);
 }
-
+/** The rows not yet in the tables are the journal's from this offset on. They are read back from the journal (from
+ *  the page cache) rather than kept in memory: however long the tables refuse them, they cost disk, not heap. */
+let ingestedTo = 0;
+/** When the oldest pending batch was journaled (or its last failed ingest was tried). */
+let pendingSince = 0;
 /** When a failed ingest was last reported (-Infinity: the last ingest went in). */
 let lastIngestReport = -Infinity;
 
-const hasPending = () => backlog || pending.length > 0;
+const pendingBytes = () => journalBytes - ingestedTo;
 
-/** Inserts the pending rows (one transaction per chunk of a backlog), then empties the journal. On failure (a lock
- *  held by another connection) they stay pending, in the journal and perhaps in memory, and are tried again
- *  INGEST_MS later; a backlog resumes after the chunks that did go in. */
+/** Inserts the journal's pending rows, one transaction per chunk, then empties it. On failure (a lock held by another
+ *  connection) they stay in the journal and are tried again INGEST_MS later, after the chunks that did go in. */
 function ingest(/** @type {number} */ seq) {
-  if (!hasPending()) return;
+  if (pendingBytes() === 0) return;
   try {
-    if (backlog) {
-      for (const { lines, end } of journalChunks(journalFile, ingestedTo, INGEST_BYTES)) {
-        insertTuples(db, statements, parseJournal(lines).tuples);
-        ingestedTo = end;
-      }
-    } else {
-      insertTuples(db, statements, parseJournal(pending).tuples);
+    for (const { lines, end } of journalChunks(journalFile, ingestedTo, Math.min(INGEST_BYTES, pendingBytes()))) {
+      insertTuples(db, statements, parseJournal(lines).tuples);
+      ingestedTo = end;
     }
   } catch (err) {
     pendingSince = Date.now();
@@ -97,9 +83,6 @@ function ingest(/** @type {number} */ seq) {
   lastIngestReport = -Infinity;
   if (journal >= 0) ftruncateSync(journal, 0);
   journalBytes = 0;
-  pending = [];
-  pendingBytes = 0;
-  backlog = false;
   ingestedTo = 0;
 }
 
@@ -124,7 +107,7 @@ function handle(msg) {
     db.close();
     if (journal >= 0) closeSync(journal);
     // Emptied: nothing for the next start to recover. Not emptied (the tables were locked): the next start ingests it.
-    if (!hasPending()) rmSync(journalFile, { force: true });
+    if (pendingBytes() === 0) rmSync(journalFile, { force: true });
     port.postMessage({ closed: true });
     return true;
   }
@@ -139,18 +122,8 @@ function handle(msg) {
         ftruncateSync(journal, journalBytes);
         throw new Error(`the journal took ${written} of ${line.length} bytes`);
       }
+      if (pendingBytes() === 0) pendingSince = Date.now();
       journalBytes += written;
-      if (!hasPending()) pendingSince = Date.now();
-      if (backlog) {
-        // Already read back from the journal when the tables take rows again.
-      } else if (pendingBytes + msg.rows.length > PENDING_LIMIT) {
-        backlog = true;
-        pending = [];
-        pendingBytes = 0;
-      } else {
-        pending.push(msg.rows);
-        pendingBytes += msg.rows.length;
-      }
     } catch (err) {
       // No journal (disk full, say): the rows go straight into the tables, or the failure is reported.
       try {
@@ -171,7 +144,8 @@ let seen = Atomics.load(signal, POSTED);
 for (;;) {
   let received;
   while ((received = receiveMessageOnPort(port)) !== undefined) if (handle(received.message)) process.exit(0);
-  if (hasPending() && (pendingBytes >= INGEST_BYTES || Date.now() - pendingSince >= INGEST_MS)) ingest(0);
-  Atomics.wait(signal, POSTED, seen, hasPending() ? Math.max(0, pendingSince + INGEST_MS - Date.now()) : undefined);
+  const pending = pendingBytes();
+  if (pending > 0 && (pending >= INGEST_BYTES || Date.now() - pendingSince >= INGEST_MS)) ingest(0);
+  Atomics.wait(signal, POSTED, seen, pendingBytes() > 0 ? Math.max(0, pendingSince + INGEST_MS - Date.now()) : undefined);
   seen = Atomics.load(signal, POSTED);
 }

@@ -174,8 +174,8 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #spawn(): Worker {
-    // The writer keeps at most a megabyte of rows in memory (more wait in its journal, on disk) and one batch at a
-    // time, in a small young generation. Its old generation has no cap of its own: a batch holding stored content of
+    // The writer holds one batch at a time (rows waiting for the tables are in its journal, not its heap), in a small
+    // young generation. Its old generation has no cap of its own: a batch holding stored content of
     // large requests can take hundreds of megabytes for a moment, and a heap limit reached there aborts the process.
     const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
       workerData: { path: this.#path, journal: this.#journal, signal: this.#signal.buffer },
