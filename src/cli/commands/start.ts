@@ -31,17 +31,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   // Shown once listening, so the curl line has the real address (port 0 picks one).
   let bootstrapKey: string | undefined;
   const gateway = await Gateway.start({ loaded, configPath: path, announceAdminKey: (secret) => (bootstrapKey = secret) });
-  if (bootstrapKey !== undefined) announce(gateway.url)(bootstrapKey);
-  if (path === undefined) {
-    process.stdout.write(`archway: no archway.yaml here, running the quickstart config (simulated models). Listening on ${gateway.url}\n`);
-  }
-  // Fix: the logger buffers stdout (4 KiB) for throughput, so with stdout on a pipe (a supervisor, `| tee`, a test
-  // harness) the "archway listening" line with the URL stayed invisible until 4 KiB of logs piled up. Flush it now.
-  gateway.services.log.flush();
-  // Every module the gateway serves with is loaded: save the compile cache now (see bin/archway.js), not only at a
-  // clean exit, so even a gateway that is killed leaves the next start without a type stripper. A no-op without it.
-  flushCompileCache();
-
+  // Before anything says the gateway is up: a supervisor may signal it as soon as it reads that.
   process.on('SIGHUP', () => {
     gateway.reload().catch(() => {
       /* logged by reload; the old config keeps serving */
@@ -58,4 +48,14 @@ export async function startCommand(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  if (bootstrapKey !== undefined) announce(gateway.url)(bootstrapKey);
+  if (path === undefined) {
+    process.stdout.write(`archway: no archway.yaml here, running the quickstart config (simulated models). Listening on ${gateway.url}\n`);
+  }
+  // Fix: the logger buffers stdout (4 KiB) for throughput, so with stdout on a pipe (a supervisor, `| tee`, a test
+  // harness) the "archway listening" line with the URL stayed invisible until 4 KiB of logs piled up. Flush it now.
+  gateway.services.log.flush();
+  // Every module the gateway serves with is loaded: save the compile cache now (see bin/archway.js), not only at a
+  // clean exit, so even a gateway that is killed leaves the next start without a type stripper. A no-op without it.
+  flushCompileCache();
 }
