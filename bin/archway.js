@@ -19,7 +19,12 @@ const START_ENV = { MALLOC_ARENA_MAX: '2' };
 const major = Number(process.versions.node.split('.')[0]);
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const args = process.argv.slice(2);
+// Set in the process this file hands over to: it runs as it is, so a setting that does not reach it (an environment
+// that drops a variable) can never start another hand-over, and another.
+const RELAUNCHED = 'ARCHWAY_RELAUNCHED';
+const relaunched = process.env[RELAUNCHED] === '1';
 const wantsFlags =
+  !relaunched &&
   args[0] === 'start' &&
   (!START_FLAGS.every((f) => process.execArgv.includes(f)) || Object.entries(START_ENV).some(([k, v]) => process.env[k] !== v));
 
@@ -30,6 +35,10 @@ if (major >= 24 && !wantsFlags) {
   await import(main);
 } else {
   let node = process.execPath;
+  if (major < 24 && relaunched) {
+    process.stderr.write(`archway needs Node.js 24, and ${process.execPath} is ${process.version}. Run \`npm ci\` in the project.\n`);
+    process.exit(1);
+  }
   if (major < 24) {
     node = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
     if (!existsSync(node)) {
@@ -40,7 +49,7 @@ if (major >= 24 && !wantsFlags) {
   const start = args[0] === 'start';
   const child = spawn(node, [...(start ? START_FLAGS : []), fileURLToPath(import.meta.url), ...args], {
     stdio: 'inherit',
-    env: start ? { ...process.env, ...START_ENV } : process.env,
+    env: { ...process.env, ...(start ? START_ENV : {}), [RELAUNCHED]: '1' },
   });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 0 : 1)));

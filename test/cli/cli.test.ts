@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_KEY, spawnGateway, tempDir, type ChildGateway } from '../helpers/gateway.ts';
 import { runCli, type RunResult } from '../helpers/cli.ts';
@@ -170,5 +170,42 @@ describe('bin/archway.js on the system Node', { skip: existsSync(SYSTEM_NODE) ? 
     const res = await run(['frobnicate'], { node: SYSTEM_NODE, script: BIN });
     assert.equal(res.code, 2);
     assert.match(res.stderr, /unknown command "frobnicate"/);
+  });
+});
+
+describe('bin/archway.js start', { skip: existsSync('/proc/self/environ') ? false : 'needs /proc to look at the process it starts' }, () => {
+  test('runs the gateway with the flags and malloc setting it is measured with, and hands SIGTERM on to it', async () => {
+    const dir = tempDir('archway-launcher-');
+    try {
+      const yaml = 'models:\n  chat:\n    backends:\n      - { provider: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-x, model: m }\n';
+      const gateway = await spawnGateway(yaml, dir.path, { MALLOC_ARENA_MAX: '' }, BIN);
+      const launcher = gateway.child.pid!;
+      const [child] = readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim().split(' ');
+      assert.ok(child, 'the launcher started the gateway as its child');
+      const args = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+      const childEnv = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0');
+      assert.ok(args.includes('--max-semi-space-size=8'), args.join(' '));
+      assert.ok(childEnv.includes('MALLOC_ARENA_MAX=2'));
+      gateway.child.kill('SIGTERM');
+      assert.equal(await gateway.exited, 0, gateway.output());
+      assert.ok(!existsSync(`/proc/${child}`), 'the gateway itself stopped');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('the process it hands over to runs as it is, even without those settings: one hand-over, never a chain', async () => {
+    const dir = tempDir('archway-launcher-');
+    try {
+      const yaml = 'models:\n  chat:\n    backends:\n      - { provider: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-x, model: m }\n';
+      // What the handed-over process sees if its environment lost the malloc setting on the way.
+      const gateway = await spawnGateway(yaml, dir.path, { MALLOC_ARENA_MAX: '', ARCHWAY_RELAUNCHED: '1' }, BIN);
+      const pid = gateway.child.pid!;
+      assert.equal(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim(), '', 'it serves itself, with no child');
+      gateway.child.kill('SIGTERM');
+      assert.equal(await gateway.exited, 0, gateway.output());
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -71,10 +71,11 @@ export interface ChildGateway {
 }
 
 /** `archway start` in a child process, for signal tests. Resolves once it listens. */
-export async function spawnGateway(yaml: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ChildGateway> {
+/** `script`: what `node` runs, the CLI by default (bin/archway.js to go through the launcher). */
+export async function spawnGateway(yaml: string, dataDir: string, env: NodeJS.ProcessEnv = {}, script = CLI): Promise<ChildGateway> {
   const configPath = join(dataDir, 'archway.yaml');
   writeFileSync(configPath, yaml);
-  const child = spawn(NODE, [CLI, 'start', '--config', configPath], {
+  const child = spawn(NODE, [script, 'start', '--config', configPath], {
     env: { ...process.env, ARCHWAY_DATA_DIR: dataDir, ARCHWAY_PORT: '0', ARCHWAY_HOST: '127.0.0.1', ARCHWAY_ADMIN_KEY: ADMIN_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
