@@ -136,6 +136,50 @@ describe('SqliteRequestLogWriter', () => {
     }
   });
 
+  // Batches are held for rows still to come only while some request in flight has not appended its row yet. The
+  // interval here is a minute: a batch held for it fails the test, which allows seconds.
+  const sentWithin = async (appended: Promise<unknown>[], what: string): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: the batch was held for the interval`)), 5_000)));
+    try {
+      await Promise.race([Promise.all(appended), held]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  it('sends the next batch at once when the requests still in flight all wait on the log', async () => {
+    const path = freshDatabase();
+    let inFlight = 3;
+    const writer = new SqliteRequestLogWriter(path, createLogger('silent'), (rows) => inFlight > rows, 60_000);
+    // Each of three requests ends once its row is durable, as the gateway's do.
+    const request = (): Promise<void> => writer.append(row()).then(() => void inFlight--);
+    try {
+      const first = request();
+      await new Promise((resolve) => setImmediate(resolve)); // the first batch is on its way
+      // The other two join the next batch; when the first is acknowledged its request is still being answered, and
+      // the other two wait on the log: nobody is left to append.
+      await sentWithin([first, request(), request()], 'after an acknowledgement');
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('sends a held batch as soon as the last request in flight appends its row', async () => {
+    const path = freshDatabase();
+    let inFlight = 3;
+    const writer = new SqliteRequestLogWriter(path, createLogger('silent'), (rows) => inFlight > rows, 60_000);
+    const request = (): Promise<void> => writer.append(row()).then(() => void inFlight--);
+    try {
+      await request();
+      const second = request(); // held: a third request is still in flight
+      await new Promise((resolve) => setImmediate(resolve));
+      await sentWithin([second, request()], 'after the last append');
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('stores a row whose stored content is tens of megabytes (its batch is too big for a small capped heap)', async () => {
     const path = freshDatabase();
     const writer = new SqliteRequestLogWriter(path, createLogger('silent'));

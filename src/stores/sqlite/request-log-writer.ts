@@ -49,18 +49,20 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   #closed = false;
   #lastSent = -Infinity;
   readonly #othersInFlight: (rows: number) => boolean;
+  readonly #batchIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
 
   /**
    * `othersInFlight(rows)`: whether requests other than the `rows` waiting for this commit are in progress, i.e.
-   * whether more rows are about to come.
+   * whether more rows are about to come. `batchIntervalMs`: the spacing of batches while more rows are about to come.
    */
-  constructor(path: string, log: Logger, othersInFlight: (rows: number) => boolean = () => false) {
+  constructor(path: string, log: Logger, othersInFlight: (rows: number) => boolean = () => false, batchIntervalMs = MIN_BATCH_INTERVAL_MS) {
     this.#path = path;
     this.#journal = newJournalPath(path);
     liveJournals.add(this.#journal);
     this.#log = log;
     this.#othersInFlight = othersInFlight;
+    this.#batchIntervalMs = batchIntervalMs;
     this.#worker = this.#spawn();
   }
 
@@ -81,6 +83,12 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     }
     batch.payload = batch.rows === 0 ? encodeRow(row) : `${batch.payload},${encodeRow(row)}`;
     batch.rows++;
+    // The batch was being held for rows still to come: once every request in flight waits on it, none can come.
+    if (this.#timer !== undefined && !this.#othersInFlight(batch.rows)) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#sendNext();
+    }
     return batch.promise;
   }
 
@@ -89,6 +97,9 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     if (this.#closed) return;
     const batch = (this.#open ??= this.#newBatch('', 0, true));
     batch.flush = true;
+    // A batch held for rows still to come goes now: a flush waits for nobody.
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#sendNext();
     await batch.promise;
   }
@@ -118,13 +129,16 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     });
   }
 
-  #sendNext(): void {
+  /** `answering`: rows of the batch just acknowledged, whose requests are still in flight but about to end. */
+  #sendNext(answering = 0): void {
     if (this.#inFlight !== undefined || this.#open === undefined || this.#timer !== undefined) return;
     // A batch costs a hand-off to the thread and a write. While other requests are still in flight (their rows are
-    // about to come), batches are spaced MIN_BATCH_INTERVAL_MS apart so one serves all the rows of that interval;
-    // when nothing else is in flight there is nobody to wait for, and a lone request waits only for its own row.
-    const wait = this.#lastSent + MIN_BATCH_INTERVAL_MS - performance.now();
-    if (wait > 0 && !this.#open.flush && this.#othersInFlight(this.#open.rows)) {
+    // about to come), batches are spaced batchIntervalMs apart so one serves all the rows of that interval.
+    // When every request in flight already waits on the log, nobody else's row can come: holding the batch then
+    // would only leave the core idle (measured: 5 % idle under load, and as much throughput lost), so it goes now;
+    // a lone request likewise waits only for its own row.
+    const wait = this.#lastSent + this.#batchIntervalMs - performance.now();
+    if (wait > 0 && !this.#open.flush && this.#othersInFlight(this.#open.rows + answering)) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#sendNext();
@@ -170,7 +184,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     this.#inFlight = undefined;
     this.#worker.unref();
     batch.resolve();
-    this.#sendNext();
+    this.#sendNext(batch.rows);
   }
 
   #spawn(): Worker {
