@@ -29,6 +29,8 @@ export class StreamOutputGuard {
   readonly #held = new Map<number, string>();
   /** The last chunk seen (its JSON text), to shape the frames that release held text or end a blocked stream. */
   #lastData: string | undefined;
+  /** Where the last frame's delta was: a stream's chunks share their prefix, so the next one's is usually there too. */
+  #deltaAt = -1;
   readonly findings: Finding[] = [];
 
   readonly #vault: RedactionVault | null;
@@ -49,8 +51,9 @@ export class StreamOutputGuard {
     for (const frame of frames.split('\n\n')) {
       if (frame === '') continue;
       const data = frame.startsWith('data: ') ? frame.slice(6) : undefined;
-      const fast = data === undefined ? undefined : singleChoiceContent(data);
+      const fast = data === undefined ? undefined : singleChoiceContent(data, this.#deltaAt);
       if (fast !== undefined) {
+        this.#deltaAt = fast.delta;
         // The usual frame (one choice, text content): found and replaced in place, without parsing the frame.
         this.#lastData = data;
         const result = this.#release(0, fast.value, fast.finishing);
@@ -143,7 +146,7 @@ const DELTA = '"delta":{';
 const CONTENT = '"content":"';
 const ROLE = '"role":"assistant",';
 /** What precedes the delta of the first choice in OpenAI's chunks: `"choices":[{"index":0,"delta":{…}`. */
-const FIRST_CHOICE = '[{"index":0,';
+const FIRST_CHOICE = '"choices":[{"index":0,';
 /** The rest of that choice after its delta: scalar fields only (logprobs null, finish_reason), then the end of the
  *  choices array. Anything else (a second choice, logprobs, an object) takes the full parse. */
 const CHOICE_TAIL = /(?:,"[a-z_]+":(?:null|"[a-z_]*"|-?\d+|true|false))*\}\]/y;
@@ -153,6 +156,8 @@ const FINISH_REASON = '"finish_reason":"';
 /** Where the text of a chunk's only choice is: the bounds of its string literal in the chunk (`empty`: a delta with
  *  no content, where one would be inserted) and its value. */
 interface ChoiceContent {
+  /** Where `"delta":{` is. */
+  delta: number;
   start: number;
   end: number;
   value: string;
@@ -164,16 +169,18 @@ interface ChoiceContent {
 /**
  * The content of an OpenAI chunk with one choice (index 0) whose delta holds only text (after an optional role),
  * located without parsing: the string literal's bounds in `data` and its value. Undefined for any other shape, which
- * then takes the full parse. Every check is at a known place in the chunk: a frame is searched once, up to its delta.
+ * then takes the full parse. Every check is at a known place in the chunk: a frame is searched once, up to its delta,
+ * and not at all when its delta is at `hint`, where the previous frame's was. (A `"delta":{` outside a string literal
+ * is a key; only the one right after the choices' opening is taken.)
  */
-export function singleChoiceContent(data: string): ChoiceContent | undefined {
-  const delta = data.indexOf(DELTA);
+export function singleChoiceContent(data: string, hint = -1): ChoiceContent | undefined {
+  const delta = hint >= FIRST_CHOICE.length && data.startsWith(DELTA, hint) && data.startsWith(FIRST_CHOICE, hint - FIRST_CHOICE.length) ? hint : data.indexOf(DELTA);
   if (delta < 0 || !data.startsWith(FIRST_CHOICE, delta - FIRST_CHOICE.length)) return undefined;
   let key = delta + DELTA.length;
   if (data.charCodeAt(key) === 125 /* } */) {
     // An empty delta: the frame that finishes the choice, into which held text is released.
     const finishing = choiceTail(data, key + 1);
-    return finishing === undefined ? undefined : { start: key, end: key, value: '', finishing, hasRole: false, empty: true };
+    return finishing === undefined ? undefined : { delta, start: key, end: key, value: '', finishing, hasRole: false, empty: true };
   }
   const hasRole = data.startsWith(ROLE, key);
   if (hasRole) key += ROLE.length;
@@ -199,7 +206,7 @@ export function singleChoiceContent(data: string): ChoiceContent | undefined {
   } catch {
     return undefined;
   }
-  return { start, end, value, finishing, hasRole, empty: false };
+  return { delta, start, end, value, finishing, hasRole, empty: false };
 }
 
 /** Whether the rest of the choice, from `from` (just after its delta), names a finish reason; undefined when that rest

@@ -33,15 +33,29 @@ describe('singleChoiceContent', () => {
   test('reads an empty delta as a place to put held text, finishing or not', () => {
     const finish = frame({}, 'stop').slice(6, -2);
     const found = singleChoiceContent(finish)!;
-    assert.deepEqual(found, { start: finish.indexOf('{}') + 1, end: finish.indexOf('{}') + 1, value: '', finishing: true, hasRole: false, empty: true });
+    assert.deepEqual(found, { delta: finish.indexOf('"delta"'), start: finish.indexOf('{}') + 1, end: finish.indexOf('{}') + 1, value: '', finishing: true, hasRole: false, empty: true });
     assert.equal(singleChoiceContent(frame({}).slice(6, -2))?.finishing, false);
   });
 
   test('reads the shapes upstreams send: logprobs null, extra scalar fields, usage after the choices', () => {
     const openai = `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}`;
-    assert.deepEqual(singleChoiceContent(openai), { start: openai.indexOf('"Hi"'), end: openai.indexOf('"Hi"') + 4, value: 'Hi', finishing: false, hasRole: false, empty: false });
+    assert.deepEqual(singleChoiceContent(openai), { delta: openai.indexOf('"delta"'), start: openai.indexOf('"Hi"'), end: openai.indexOf('"Hi"') + 4, value: 'Hi', finishing: false, hasRole: false, empty: false });
     const vllm = `{"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":3}}`;
     assert.equal(singleChoiceContent(vllm)?.finishing, true);
+  });
+
+  test("reads only the choices' delta, with or without the previous frame's place as a hint", () => {
+    const first = singleChoiceContent(frame({ content: 'Hi' }).slice(6, -2))!;
+    const next = frame({ content: 'there' }).slice(6, -2);
+    assert.deepEqual(singleChoiceContent(next, first.delta), singleChoiceContent(next));
+    assert.equal(singleChoiceContent(next, first.delta)?.value, 'there');
+    // A hint that no longer fits (the id grew) falls back to the search.
+    const moved = `{"id":"a-longer-id",${next.slice(1)}`;
+    assert.equal(singleChoiceContent(moved, first.delta)?.value, 'there');
+    // A delta under another key is not the answer's: the frame takes the full parse, which reads the choices.
+    const decoy = `{"x":[{"index":0,"delta":{"content":"benign"}}],"choices":[{"index":0,"delta":{"content":"sk-secret"}}]}`;
+    assert.equal(singleChoiceContent(decoy), undefined);
+    assert.equal(singleChoiceContent(decoy, decoy.lastIndexOf('"delta"'))?.value, 'sk-secret');
   });
 
   test('declines a choice of another index, logprobs, a field after the content, or a cut frame', () => {
