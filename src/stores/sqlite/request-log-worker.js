@@ -1,21 +1,22 @@
 // @ts-check
 // Runs in a worker thread: owns the request log's journal and SQLite connection, so neither the appends nor the
-// inserts (synchronous in node:sqlite) block the event loop that serves requests. Each message is a batch of rows
-// (a JSON array of row tuples, see request-log-wire.ts), a request to flush, or close. A batch is appended to the
+// inserts (synchronous in node:sqlite) block the event loop that serves requests. Each batch is a line of rows (a
+// JSON array of row tuples, see request-log-wire.ts) in shared memory, or in a message when too big for it, and may
+// ask for a flush; the one other message is close. A batch is appended to the
 // journal (request-log-journal.js), which makes it durable, and acknowledged; the journaled rows are inserted into the
 // tables together, once INGEST_BYTES of them wait or the oldest has waited INGEST_MS, and on a flush. While the tables
 // refuse them (a lock another connection keeps), batches are still journaled and acknowledged: a try at the tables
 // gives up after INGEST_BUSY_MS, and the rows wait in the journal, which is where every ingest reads them from.
-// Acknowledgements go through shared memory (request-log-signal.js): the thread sleeps in Atomics.wait and takes its
-// messages with receiveMessageOnPort, so a batch costs no turn of an event loop on either side, which on a gateway
-// that shares one core with this thread is much of a batch's latency. Plain JavaScript: see request-log-sql.js. The
+// Batches and acknowledgements go through shared memory (request-log-signal.js): the thread sleeps in Atomics.wait
+// and takes messages with receiveMessageOnPort, so a batch costs no turn of an event loop on either side, which on a
+// gateway that shares one core with this thread is much of a batch's latency. Plain JavaScript: see request-log-sql.js. The
 // database is migrated by the process that starts this thread.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { DatabaseSync } from 'node:sqlite';
 import { closeSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, insertTuples, prepareStatements } from './request-log-sql.js';
 import { journalChunks, parseJournal } from './request-log-journal.js';
-import { ACKED, POSTED } from './request-log-signal.js';
+import { ACKED, BATCH_BYTES, BATCH_FLUSH, BATCH_SEQ, POSTED } from './request-log-signal.js';
 
 /** Journaled text that makes a transaction worth it at once (some 800 rows). */
 const INGEST_BYTES = 256 * 1024;
@@ -29,6 +30,10 @@ const REPORT_EVERY_MS = 10_000;
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const signal = new Int32Array(/** @type {SharedArrayBuffer} */ (workerData.signal));
+const payload = Buffer.from(/** @type {SharedArrayBuffer} */ (workerData.payload));
+/** The last batch made durable. A thread that replaces one that died starts from what that one acknowledged, so the
+ *  batch it left unacknowledged (described in shared memory, and posted again) is taken. */
+let handled = Atomics.load(signal, ACKED);
 const db = new DatabaseSync(workerData.path, { timeout: INGEST_BUSY_MS });
 db.exec(CONNECTION_PRAGMAS);
 const statements = prepareStatements(db);
@@ -86,6 +91,18 @@ function ingest(/** @type {number} */ seq) {
   ingestedTo = 0;
 }
 
+/** Appends a batch's line (it ends with its newline) to the journal, which makes it durable. */
+function journalLine(/** @type {Buffer} */ line, /** @type {number} */ length) {
+  // Positioned at the end: the journal is only ever appended to, and emptied by ftruncate.
+  const written = writeSync(journal, line, 0, length);
+  if (written !== length) {
+    ftruncateSync(journal, journalBytes);
+    throw new Error(`the journal took ${written} of ${length} bytes`);
+  }
+  if (pendingBytes() === 0) pendingSince = Date.now();
+  journalBytes += written;
+}
+
 /** Puts rows straight into the tables, when the journal cannot take them: then the wait for a lock is as long as the
  *  gateway's other writers allow, since the rows have nowhere else to go. */
 function insertDirectly(/** @type {string} */ rows) {
@@ -97,8 +114,29 @@ function insertDirectly(/** @type {string} */ rows) {
   }
 }
 
+/** Makes a batch durable (journaled, or else inserted), flushes when asked, and acknowledges it. `rows` is what
+ *  insertDirectly needs if the journal fails; `line` what is journaled. */
+function handleBatch(/** @type {number} */ seq, /** @type {Buffer | null} */ line, /** @type {number} */ length, /** @type {() => string} */ rows, /** @type {boolean} */ flush) {
+  if (length > 0) {
+    try {
+      journalLine(/** @type {Buffer} */ (line), length);
+    } catch (err) {
+      // No journal (disk full, say): the rows go straight into the tables, or the failure is reported.
+      try {
+        insertDirectly(rows());
+      } catch {
+        report(seq, err);
+      }
+    }
+  }
+  if (flush) ingest(seq);
+  handled = seq;
+  Atomics.store(signal, ACKED, seq);
+  Atomics.notify(signal, ACKED);
+}
+
 /**
- * @param {{ seq: number, rows?: string, flush?: boolean } | { close: true }} msg
+ * @param {{ seq: number, rows: string, flush?: boolean } | { close: true }} msg
  * @returns {boolean} whether the thread is done
  */
 function handle(msg) {
@@ -111,32 +149,21 @@ function handle(msg) {
     port.postMessage({ closed: true });
     return true;
   }
-  if (msg.rows !== undefined) {
-    try {
-      // Positioned at the end: the journal is only ever appended to, and emptied by ftruncate.
-      // The newline is put in the buffer, not added to the text: a batch can be megabytes of stored content.
-      const line = Buffer.allocUnsafe(Buffer.byteLength(msg.rows) + 1);
-      line[line.write(msg.rows)] = 10;
-      const written = writeSync(journal, line);
-      if (written !== line.length) {
-        ftruncateSync(journal, journalBytes);
-        throw new Error(`the journal took ${written} of ${line.length} bytes`);
-      }
-      if (pendingBytes() === 0) pendingSince = Date.now();
-      journalBytes += written;
-    } catch (err) {
-      // No journal (disk full, say): the rows go straight into the tables, or the failure is reported.
-      try {
-        insertDirectly(msg.rows);
-      } catch {
-        report(msg.seq, err);
-      }
-    }
-  }
-  if (msg.flush) ingest(msg.seq);
-  Atomics.store(signal, ACKED, msg.seq);
-  Atomics.notify(signal, ACKED);
+  // A batch too big for shared memory. The newline is put in the buffer, not added to the text: a batch can be
+  // megabytes of stored content.
+  const line = Buffer.allocUnsafe(Buffer.byteLength(msg.rows) + 1);
+  line[line.write(msg.rows)] = 10;
+  handleBatch(msg.seq, line, line.length, () => msg.rows, msg.flush === true);
   return false;
+}
+
+/** The batch described in shared memory, if it is new (one that came as a message was handled with its message). */
+function handleShared() {
+  const seq = Atomics.load(signal, BATCH_SEQ);
+  if (seq <= handled) return;
+  const bytes = Atomics.load(signal, BATCH_BYTES);
+  if (bytes < 0) return;
+  handleBatch(seq, payload, bytes, () => payload.toString('utf8', 0, bytes - 1), Atomics.load(signal, BATCH_FLUSH) === 1);
 }
 
 // Messages posted before this thread started are already in the port: take them before the first wait.
@@ -144,6 +171,7 @@ let seen = Atomics.load(signal, POSTED);
 for (;;) {
   let received;
   while ((received = receiveMessageOnPort(port)) !== undefined) if (handle(received.message)) process.exit(0);
+  handleShared();
   const pending = pendingBytes();
   if (pending > 0 && (pending >= INGEST_BYTES || Date.now() - pendingSince >= INGEST_MS)) ingest(0);
   Atomics.wait(signal, POSTED, seen, pendingBytes() > 0 ? Math.max(0, pendingSince + INGEST_MS - Date.now()) : undefined);

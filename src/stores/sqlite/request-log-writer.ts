@@ -4,18 +4,19 @@
 // thread hand-offs (which cost more than the appends when the gateway shares a core with its writer) stay few.
 // append() resolves when the row is durable, which is what lets the pipeline hold back the last bytes of a response
 // until its row is safe; flush() when every row appended before it is in the tables too, where readers look.
-// Acknowledgements come through shared memory (Atomics.waitAsync), not a message: see request-log-worker.js.
+// Batches and their acknowledgements go through shared memory (request-log-signal.js), not messages.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 
-/** The messages of request-log-worker.js. `rows`: a JSON array of rows as request-log-wire.ts encodes them;
- *  `flush`: put every journaled row into the tables before acknowledging. */
-type WorkerRequest = { seq: number; rows?: string; flush?: true } | { close: true };
+/** The messages of request-log-worker.js, for what shared memory does not carry: a batch too big for the payload
+ *  buffer (`rows`: a JSON array of rows as request-log-wire.ts encodes them; `flush`: put every journaled row into
+ *  the tables before acknowledging), and close. */
+type WorkerRequest = { seq: number; rows: string; flush?: true } | { close: true };
 /** What the thread posts back; commits themselves are acknowledged in the signal's ACKED slot. */
 type WorkerReply = { seq: number; error: string } | { closed: true };
 import { encodeRow } from './request-log-wire.ts';
-import { ACKED, POSTED, SIGNAL_BYTES } from './request-log-signal.js';
+import { ACKED, BATCH_BYTES, BATCH_FLUSH, BATCH_SEQ, PAYLOAD_BYTES, POSTED, SIGNAL_BYTES } from './request-log-signal.js';
 import { newJournalPath } from './request-log-journal.js';
 
 /** The journals this process's writers are using: what recovery at start must leave alone. */
@@ -41,6 +42,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   readonly #log: Logger;
   #worker: Worker;
   readonly #signal = new Int32Array(new SharedArrayBuffer(SIGNAL_BYTES));
+  readonly #payload = Buffer.from(new SharedArrayBuffer(PAYLOAD_BYTES));
   #seq = 0;
   /** Rows gathering for the next commit. */
   #open: Batch | undefined;
@@ -125,7 +127,8 @@ export class SqliteRequestLogWriter implements RequestLogSink {
       });
       // Holds the process open until the thread has put the last rows in and said so.
       worker.ref();
-      this.#postToWorker({ close: true });
+      worker.postMessage({ close: true } satisfies WorkerRequest);
+      this.#wake();
     });
   }
 
@@ -152,17 +155,30 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #post(batch: Batch): void {
-    const message: WorkerRequest = { seq: batch.seq };
-    if (batch.rows > 0) message.rows = `[${batch.payload}]`;
-    if (batch.flush) message.flush = true;
-    this.#postToWorker(message);
+    const payload = this.#payload;
+    let bytes = 0;
+    if (batch.rows > 0) {
+      // A UTF-16 unit is at most 3 bytes of UTF-8: a batch that surely fits is written without measuring it first.
+      if (batch.payload.length * 3 + 3 <= PAYLOAD_BYTES || Buffer.byteLength(batch.payload) + 3 <= PAYLOAD_BYTES) {
+        payload[0] = 0x5b; // [
+        bytes = 1 + payload.write(batch.payload, 1);
+        payload[bytes++] = 0x5d; // ]
+        payload[bytes++] = 0x0a; // the journal's line ends here
+      } else {
+        bytes = -1;
+        this.#worker.postMessage({ seq: batch.seq, rows: `[${batch.payload}]`, ...(batch.flush ? { flush: true } : {}) } satisfies WorkerRequest);
+      }
+    }
+    Atomics.store(this.#signal, BATCH_BYTES, bytes);
+    Atomics.store(this.#signal, BATCH_FLUSH, batch.flush ? 1 : 0);
+    Atomics.store(this.#signal, BATCH_SEQ, batch.seq); // last: the thread reads the batch once it sees this
+    this.#wake();
     // Holds the process open until the batch is acknowledged (the thread itself does not: it is unref'd).
     this.#worker.ref();
     this.#awaitCommit(batch);
   }
 
-  #postToWorker(message: WorkerRequest): void {
-    this.#worker.postMessage(message);
+  #wake(): void {
     Atomics.add(this.#signal, POSTED, 1);
     Atomics.notify(this.#signal, POSTED);
   }
@@ -192,7 +208,7 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     // young generation. Its old generation has no cap of its own: a batch holding stored content of
     // large requests can take hundreds of megabytes for a moment, and a heap limit reached there aborts the process.
     const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), {
-      workerData: { path: this.#path, journal: this.#journal, signal: this.#signal.buffer },
+      workerData: { path: this.#path, journal: this.#journal, signal: this.#signal.buffer, payload: this.#payload.buffer },
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     worker.on('message', (m: WorkerReply) => {
