@@ -199,6 +199,25 @@ describe('SqliteRequestLogWriter', () => {
     }
   });
 
+  it('stores rows whose batch fits the shared buffer only once measured (multi-byte text near its size)', async () => {
+    const path = freshDatabase();
+    const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
+    try {
+      // About 200 KB of JSON: three bytes per character would not fit 256 KB, the measured length does.
+      const near = { ...row(), error: 'é'.repeat(60_000) + 'x'.repeat(70_000) };
+      await writer.append(near);
+      await writer.flush();
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        assert.equal(db.prepare('SELECT error FROM request_log WHERE id = ?').get(near.id)!.error, near.error);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('close commits what was appended, and a row appended after it is refused, not left hanging', async () => {
     const path = freshDatabase();
     const writer = new SqliteRequestLogWriter(path, createLogger('silent'), () => true);
