@@ -1,7 +1,8 @@
 // The request log as the pipeline sees it, with group commit: one batch is being made durable by the writer thread
 // at a time (appended to its journal, request-log-journal.js), and rows appended meanwhile gather into the next one,
-// sent the moment the first is acknowledged. An idle gateway sends a row at once; a busy one many per round trip, so
-// thread hand-offs (which cost more than the appends when the gateway shares a core with its writer) stay few.
+// sent once the first is acknowledged (held up to 2 ms more while requests in flight have yet to append theirs). An
+// idle gateway sends a row at once; a busy one several per round trip, so thread hand-offs (which cost more than the
+// appends when the gateway shares a core with its writer) stay fewer than rows.
 // append() resolves when the row is durable, which is what lets the pipeline hold back the last bytes of a response
 // until its row is safe; flush() when every row appended before it is in the tables too, where readers look.
 // Batches and their acknowledgements go through shared memory (request-log-signal.js), not messages.
