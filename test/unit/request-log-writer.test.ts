@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
 import { Session } from 'node:inspector/promises';
 import { databasePath, openDatabase } from '../../src/stores/sqlite/database.ts';
 import { journalsInUse, SqliteRequestLogWriter } from '../../src/stores/sqlite/request-log-writer.ts';
@@ -58,6 +58,16 @@ function row(status = 200, keyId = 'key_1'): RequestLogRow {
 }
 
 /** What another connection (a reader, another process) sees committed. */
+/** One row of a query on the tables, read through a connection of its own, as another process would. */
+function selectOne(path: string, sql: string, ...params: SQLInputValue[]): Record<string, SQLOutputValue> {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare(sql).get(...params)!;
+  } finally {
+    db.close();
+  }
+}
+
 function committedIds(path: string): Set<string> {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
@@ -121,16 +131,11 @@ describe('SqliteRequestLogWriter', () => {
         }),
       );
       await writer.flush();
-      const db = new DatabaseSync(path, { readOnly: true });
-      try {
-        assert.equal(Number(db.prepare('SELECT count(*) AS n FROM request_log').get()!.n), 500);
-        // The roll-up counted each row once.
-        const usage = db.prepare('SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily').get()!;
-        assert.equal(Number(usage.requests), 500);
-        assert.equal(Number(usage.errors), rows.filter((r) => r.status >= 400).length);
-      } finally {
-        db.close();
-      }
+      assert.equal(Number(selectOne(path, 'SELECT count(*) AS n FROM request_log').n), 500);
+      // The roll-up counted each row once.
+      const usage = selectOne(path, 'SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily');
+      assert.equal(Number(usage.requests), 500);
+      assert.equal(Number(usage.errors), rows.filter((r) => r.status >= 400).length);
     } finally {
       await writer.close();
     }
@@ -187,13 +192,8 @@ describe('SqliteRequestLogWriter', () => {
       const big = { ...row(), content: { kid: 'kid_1', request: Buffer.alloc(30 * 1024 * 1024, 1), response: Buffer.alloc(30 * 1024 * 1024, 2) } };
       await writer.append(big);
       await writer.flush();
-      const db = new DatabaseSync(path, { readOnly: true });
-      try {
-        const stored = db.prepare('SELECT length(request) AS request, length(response) AS response FROM request_content WHERE id = ?').get(big.id)!;
-        assert.deepEqual([Number(stored.request), Number(stored.response)], [30 * 1024 * 1024, 30 * 1024 * 1024]);
-      } finally {
-        db.close();
-      }
+      const stored = selectOne(path, 'SELECT length(request) AS request, length(response) AS response FROM request_content WHERE id = ?', big.id);
+      assert.deepEqual([Number(stored.request), Number(stored.response)], [30 * 1024 * 1024, 30 * 1024 * 1024]);
     } finally {
       await writer.close();
     }
@@ -207,12 +207,7 @@ describe('SqliteRequestLogWriter', () => {
       const near = { ...row(), error: 'é'.repeat(60_000) + 'x'.repeat(70_000) };
       await writer.append(near);
       await writer.flush();
-      const db = new DatabaseSync(path, { readOnly: true });
-      try {
-        assert.equal(db.prepare('SELECT error FROM request_log WHERE id = ?').get(near.id)!.error, near.error);
-      } finally {
-        db.close();
-      }
+      assert.equal(selectOne(path, 'SELECT error FROM request_log WHERE id = ?', near.id).error, near.error);
     } finally {
       await writer.close();
     }
@@ -264,14 +259,9 @@ describe('SqliteRequestLogWriter while another connection holds the write lock',
       assert.equal(failuresLogged, 1);
       blocker.exec('ROLLBACK');
       await writer.flush();
-      const db = new DatabaseSync(path, { readOnly: true });
-      try {
-        assert.equal(Number(db.prepare("SELECT count(*) AS n FROM request_log WHERE key_id = 'key_locked'").get()!.n), rows.length);
-        const usage = db.prepare("SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily WHERE key_id = 'key_locked'").get()!;
-        assert.deepEqual([Number(usage.requests), Number(usage.errors)], [rows.length, rows.length / 5]);
-      } finally {
-        db.close();
-      }
+      assert.equal(Number(selectOne(path, "SELECT count(*) AS n FROM request_log WHERE key_id = 'key_locked'").n), rows.length);
+      const usage = selectOne(path, "SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily WHERE key_id = 'key_locked'");
+      assert.deepEqual([Number(usage.requests), Number(usage.errors)], [rows.length, rows.length / 5]);
       assert.equal(journaled(path), '', 'the journal is emptied once its rows are in');
     } finally {
       blocker.close();
@@ -320,13 +310,8 @@ describe('SqliteRequestLogWriter when its thread dies', () => {
       await writer.flush();
       const ids = committedIds(path);
       for (const r of [...before, ...after]) assert.ok(ids.has(r.id), `row ${r.id} lost`);
-      const db = new DatabaseSync(path, { readOnly: true });
-      try {
-        const usage = db.prepare("SELECT sum(requests) AS requests FROM usage_daily WHERE key_id = 'key_crash'").get()!;
-        assert.equal(Number(usage.requests), 40, 'each row counted once');
-      } finally {
-        db.close();
-      }
+      const usage = selectOne(path, "SELECT sum(requests) AS requests FROM usage_daily WHERE key_id = 'key_crash'");
+      assert.equal(Number(usage.requests), 40, 'each row counted once');
     } finally {
       blocker.close();
       await writer.close();
