@@ -15,5 +15,5 @@ export const BATCH_BYTES = 3;
 /** 1 when the batch asks for every journaled row to be put into the tables before it is acknowledged. */
 export const BATCH_FLUSH = 4;
 export const SIGNAL_BYTES = 5 * Int32Array.BYTES_PER_ELEMENT;
-/** The payload buffer: some thousand rows (a busy gateway's batches hold tens). */
+/** The payload buffer: some thousand rows (batches under load measured from one or two rows to a few tens). */
 export const PAYLOAD_BYTES = 256 * 1024;

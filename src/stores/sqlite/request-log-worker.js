@@ -1,8 +1,8 @@
 // @ts-check
 // Runs in a worker thread: owns the request log's journal and SQLite connection, so neither the appends nor the
-// inserts (synchronous in node:sqlite) block the event loop that serves requests. Each batch is a line of rows (a
-// JSON array of row tuples, see request-log-wire.ts) in shared memory, or in a message when too big for it, and may
-// ask for a flush; the one other message is close. A batch is appended to the
+// inserts (synchronous in node:sqlite) block the event loop that serves requests. Each batch is its journal line (a
+// JSON array of row tuples, see request-log-wire.ts, and a newline) in shared memory, or in a message when too big
+// for it, and may ask for a flush; the one other message is close. A batch is appended to the
 // journal (request-log-journal.js), which makes it durable, and acknowledged; the journaled rows are inserted into the
 // tables together, once INGEST_BYTES of them wait or the oldest has waited INGEST_MS, and on a flush. While the tables
 // refuse them (a lock another connection keeps), batches are still journaled and acknowledged: a try at the tables
@@ -114,16 +114,17 @@ function insertDirectly(/** @type {string} */ rows) {
   }
 }
 
-/** Makes a batch durable (journaled, or else inserted), flushes when asked, and acknowledges it. `rows` is what
- *  insertDirectly needs if the journal fails; `line` what is journaled. */
-function handleBatch(/** @type {number} */ seq, /** @type {Buffer | null} */ line, /** @type {number} */ length, /** @type {() => string} */ rows, /** @type {boolean} */ flush) {
+/** Makes a batch durable (its `length` bytes of `line` journaled, or else inserted), flushes when asked, and
+ *  acknowledges it. */
+function handleBatch(/** @type {number} */ seq, /** @type {Buffer} */ line, /** @type {number} */ length, /** @type {boolean} */ flush) {
   if (length > 0) {
     try {
-      journalLine(/** @type {Buffer} */ (line), length);
+      journalLine(line, length);
     } catch (err) {
-      // No journal (disk full, say): the rows go straight into the tables, or the failure is reported.
+      // No journal (disk full, say): the rows go straight into the tables (the line without its newline), or the
+      // failure is reported.
       try {
-        insertDirectly(rows());
+        insertDirectly(line.toString('utf8', 0, length - 1));
       } catch {
         report(seq, err);
       }
@@ -136,7 +137,7 @@ function handleBatch(/** @type {number} */ seq, /** @type {Buffer | null} */ lin
 }
 
 /**
- * @param {{ seq: number, rows: string, flush?: boolean } | { close: true }} msg
+ * @param {{ seq: number, line: ArrayBuffer, flush?: boolean } | { close: true }} msg
  * @returns {boolean} whether the thread is done
  */
 function handle(msg) {
@@ -149,11 +150,9 @@ function handle(msg) {
     port.postMessage({ closed: true });
     return true;
   }
-  // A batch too big for shared memory. The newline is put in the buffer, not added to the text: a batch can be
-  // megabytes of stored content.
-  const line = Buffer.allocUnsafe(Buffer.byteLength(msg.rows) + 1);
-  line[line.write(msg.rows)] = 10;
-  handleBatch(msg.seq, line, line.length, () => msg.rows, msg.flush === true);
+  // A batch too big for shared memory: its line came in the message.
+  const line = Buffer.from(msg.line);
+  handleBatch(msg.seq, line, line.length, msg.flush === true);
   return false;
 }
 
@@ -163,7 +162,7 @@ function handleShared() {
   if (seq <= handled) return;
   const bytes = Atomics.load(signal, BATCH_BYTES);
   if (bytes < 0) return;
-  handleBatch(seq, payload, bytes, () => payload.toString('utf8', 0, bytes - 1), Atomics.load(signal, BATCH_FLUSH) === 1);
+  handleBatch(seq, payload, bytes, Atomics.load(signal, BATCH_FLUSH) === 1);
 }
 
 // Messages posted before this thread started are already in the port: take them before the first wait.

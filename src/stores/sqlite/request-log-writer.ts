@@ -11,9 +11,9 @@ import type { Logger } from 'pino';
 import type { RequestLogRow, RequestLogSink } from '../request-log.ts';
 
 /** The messages of request-log-worker.js, for what shared memory does not carry: a batch too big for the payload
- *  buffer (`rows`: a JSON array of rows as request-log-wire.ts encodes them; `flush`: put every journaled row into
- *  the tables before acknowledging), and close. */
-type WorkerRequest = { seq: number; rows: string; flush?: true } | { close: true };
+ *  buffer (`line`: its journal line, transferred; `flush`: put every journaled row into the tables before
+ *  acknowledging), and close. */
+type WorkerRequest = { seq: number; line: ArrayBuffer; flush?: true } | { close: true };
 /** What the thread posts back; commits themselves are acknowledged in the signal's ACKED slot. */
 type WorkerReply = { seq: number; error: string } | { closed: true };
 import { encodeRow } from './request-log-wire.ts';
@@ -25,6 +25,16 @@ const liveJournals = new Set<string>();
 export const journalsInUse: ReadonlySet<string> = liveJournals;
 
 const MIN_BATCH_INTERVAL_MS = 2;
+
+/** Writes a batch's journal line into `into` from its start: the JSON array of its rows (`payload`, the rows encoded
+ *  with encodeRow and joined by ",") and a newline. Returns its length. */
+function writeLine(into: Buffer, payload: string): number {
+  into[0] = 0x5b; // [
+  let length = 1 + into.write(payload, 1);
+  into[length++] = 0x5d; // ]
+  into[length++] = 0x0a; // \n
+  return length;
+}
 
 interface Batch {
   seq: number;
@@ -156,18 +166,18 @@ export class SqliteRequestLogWriter implements RequestLogSink {
   }
 
   #post(batch: Batch): void {
-    const payload = this.#payload;
     let bytes = 0;
     if (batch.rows > 0) {
       // A UTF-16 unit is at most 3 bytes of UTF-8: a batch that surely fits is written without measuring it first.
-      if (batch.payload.length * 3 + 3 <= PAYLOAD_BYTES || Buffer.byteLength(batch.payload) + 3 <= PAYLOAD_BYTES) {
-        payload[0] = 0x5b; // [
-        bytes = 1 + payload.write(batch.payload, 1);
-        payload[bytes++] = 0x5d; // ]
-        payload[bytes++] = 0x0a; // the journal's line ends here
-      } else {
+      const fits = batch.payload.length * 3 + 3 <= PAYLOAD_BYTES || Buffer.byteLength(batch.payload) + 3 <= PAYLOAD_BYTES;
+      if (fits) bytes = writeLine(this.#payload, batch.payload);
+      else {
+        // Its own memory (not the shared pool's), handed over rather than copied. Made again if it must be sent again.
+        const line = Buffer.allocUnsafeSlow(Buffer.byteLength(batch.payload) + 3);
+        writeLine(line, batch.payload);
+        const message: WorkerRequest = { seq: batch.seq, line: line.buffer, ...(batch.flush ? { flush: true as const } : {}) };
+        this.#worker.postMessage(message, [line.buffer]);
         bytes = -1;
-        this.#worker.postMessage({ seq: batch.seq, rows: `[${batch.payload}]`, ...(batch.flush ? { flush: true } : {}) } satisfies WorkerRequest);
       }
     }
     Atomics.store(this.#signal, BATCH_BYTES, bytes);
