@@ -31,9 +31,6 @@ const REPORT_EVERY_MS = 10_000;
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const signal = new Int32Array(/** @type {SharedArrayBuffer} */ (workerData.signal));
 const payload = Buffer.from(/** @type {SharedArrayBuffer} */ (workerData.payload));
-/** The last batch made durable. A thread that replaces one that died starts from what that one acknowledged, so the
- *  batch it left unacknowledged (described in shared memory, and posted again) is taken. */
-let handled = Atomics.load(signal, ACKED);
 const db = new DatabaseSync(workerData.path, { timeout: INGEST_BUSY_MS });
 db.exec(CONNECTION_PRAGMAS);
 const statements = prepareStatements(db);
@@ -131,7 +128,6 @@ function handleBatch(/** @type {number} */ seq, /** @type {Buffer} */ line, /** 
     }
   }
   if (flush) ingest(seq);
-  handled = seq;
   Atomics.store(signal, ACKED, seq);
   Atomics.notify(signal, ACKED);
 }
@@ -156,10 +152,11 @@ function handle(msg) {
   return false;
 }
 
-/** The batch described in shared memory, if it is new (one that came as a message was handled with its message). */
+/** The batch described in shared memory, unless it is acknowledged already (by this thread, or by one that died
+ *  before this one took over) or came as a message (handled with its message). */
 function handleShared() {
   const seq = Atomics.load(signal, BATCH_SEQ);
-  if (seq <= handled) return;
+  if (seq <= Atomics.load(signal, ACKED)) return;
   const bytes = Atomics.load(signal, BATCH_BYTES);
   if (bytes < 0) return;
   handleBatch(seq, payload, bytes, Atomics.load(signal, BATCH_FLUSH) === 1);
