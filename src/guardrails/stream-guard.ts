@@ -3,6 +3,9 @@
 // when a match could end inside them. Everything before that is released, redacted where a `redact` guardrail found
 // something. A `block` finding stops the stream; respond-stream ends it with `finish_reason: "content_filter"` and
 // an error event. Works on OpenAI chat-completion chunks, which every adapter's translator emits.
+// Two ways of holding: whole frames, released as they came once the guardrails found nothing in their text (the
+// usual stream: nothing to rebuild, and one check for an answer shorter than HOLD); and, from the first finding or
+// a frame of another shape on, text, released in frames rebuilt around it (redacted, cut short of a match).
 import type { Finding } from './finding.ts';
 import type { Guardrail } from './guardrail.ts';
 import { runGuardrails } from './guardrail-policies.ts';
@@ -26,7 +29,12 @@ export interface StreamGuardResult {
 
 export class StreamOutputGuard {
   readonly #guardrails: readonly Guardrail[];
+  /** Text held per choice (the text way). */
   readonly #held = new Map<number, string>();
+  /** Frames held whole (the frame way), each with its newlines; their text, and where each frame's text ends in it. */
+  #frames: string[] = [];
+  #frameEnds: number[] = [];
+  #framesText = '';
   /** The last chunk seen (its JSON text), to shape the frames that release held text or end a blocked stream. */
   #lastData: string | undefined;
   /** Where the last frame's delta was: a stream's chunks share their prefix, so the next one's is usually there too. */
@@ -54,14 +62,25 @@ export class StreamOutputGuard {
       const fast = data === undefined ? undefined : singleChoiceContent(data, this.#deltaAt);
       if (fast !== undefined) {
         this.#deltaAt = fast.delta;
-        // The usual frame (one choice, text content): found and replaced in place, without parsing the frame.
         this.#lastData = data;
+        // A role comes first and must not wait behind text, so a frame with both takes the text way.
+        if (this.#vault === null && this.#held.size === 0 && !(fast.hasRole && fast.value !== '')) {
+          const released = this.#holdFrame(`${frame}\n\n`, fast.value, fast.finishing);
+          if (released !== undefined) {
+            out += released;
+            continue;
+          }
+        }
+        // The usual frame (one choice, text content) the text way: its text found and replaced in place, without
+        // parsing the frame.
         const result = this.#release(0, fast.value, fast.finishing);
         if (result.blocked) return { frames: out, blocked: result.blocked };
         if (fast.empty) out += result.text === '' ? `${frame}\n\n` : `data: ${data!.slice(0, fast.start)}"content":${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
         else if (result.text !== '' || fast.finishing || fast.hasRole) out += `data: ${data!.slice(0, fast.start)}${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
         continue;
       }
+      // Any other frame: what is held goes on the text way, which releases it around frames of any shape.
+      this.#framesToText();
       let chunk: Chunk | undefined;
       try {
         chunk = data === undefined ? undefined : (JSON.parse(data) as Chunk);
@@ -98,6 +117,10 @@ export class StreamOutputGuard {
 
   /** At the end of the stream: whatever is still held, checked and released. */
   flush(): StreamGuardResult {
+    if (this.#frames.length > 0) {
+      const released = this.#holdFrame('', '', true);
+      if (released !== undefined) return { frames: released };
+    }
     let out = '';
     for (const index of [...this.#held.keys()]) {
       const result = this.#release(index, '', true);
@@ -115,6 +138,55 @@ export class StreamOutputGuard {
     } catch {
       return {};
     }
+  }
+
+  /**
+   * The frame way: holds `frame` (whose text is `content`) behind the frames held before it, and returns the frames
+   * that can go now, as they came: those followed by HOLD characters of text (all of them when `final`), once the
+   * guardrails found nothing in the held text. Undefined when they found something: the held frames' text has gone
+   * on the text way, and `frame` is still to be taken there.
+   */
+  #holdFrame(frame: string, content: string, final: boolean): string | undefined {
+    // Nothing held and nothing to check: the frame goes now (a role, a finish with nothing before it).
+    if (this.#frames.length === 0 && content === '') return frame;
+    const text = this.#framesText + content;
+    const firstEnd = this.#frames.length === 0 ? text.length : this.#frameEnds[0]!;
+    if (!final && text.length - firstEnd < HOLD) {
+      this.#keepFrame(frame, text);
+      return '';
+    }
+    const verdict = runGuardrails(this.#guardrails, 'output', text);
+    if (verdict.findings.length > 0) {
+      this.#framesToText();
+      return undefined;
+    }
+    this.#keepFrame(frame, text);
+    const cut = final ? text.length : text.length - HOLD;
+    let n = 0;
+    while (n < this.#frames.length && this.#frameEnds[n]! <= cut) n++;
+    const released = n === 1 ? this.#frames[0]! : this.#frames.slice(0, n).join('');
+    const releasedEnd = n === 0 ? 0 : this.#frameEnds[n - 1]!;
+    this.#frames.splice(0, n);
+    this.#frameEnds.splice(0, n);
+    for (let i = 0; i < this.#frameEnds.length; i++) this.#frameEnds[i]! -= releasedEnd;
+    this.#framesText = text.slice(releasedEnd);
+    return released;
+  }
+
+  #keepFrame(frame: string, text: string): void {
+    if (frame === '') return;
+    this.#frames.push(frame);
+    this.#frameEnds.push(text.length);
+    this.#framesText = text;
+  }
+
+  /** Puts the text of the frames held whole in the first choice's held text (the frame way only ever holds that choice). */
+  #framesToText(): void {
+    if (this.#frames.length === 0) return;
+    if (this.#framesText !== '') this.#held.set(0, this.#framesText);
+    this.#frames = [];
+    this.#frameEnds = [];
+    this.#framesText = '';
   }
 
   #release(index: number, content: string, final: boolean): { text: string; blocked?: { guardrail: string; types: string[] } } {

@@ -82,6 +82,30 @@ describe('StreamOutputGuard', () => {
     }
   });
 
+  test('frames with nothing to redact go out as they came, each once HOLD characters of text follow it', () => {
+    const guard = new StreamOutputGuard([pii]);
+    const role = frame({ role: 'assistant', content: '' });
+    assert.equal(guard.push(role).frames, role, 'the role is not held');
+    const words = Array.from({ length: 12 }, (_, i) => frame({ content: `word${i} ` }));
+    let out = '';
+    for (const [i, w] of words.entries()) {
+      out += guard.push(w).frames;
+      // 6 characters a frame: a frame goes once 48 more have come, i.e. eight frames later.
+      assert.equal(out, words.slice(0, Math.max(0, i - 7)).join(''), `after frame ${i}`);
+    }
+    const finish = frame({}, 'stop');
+    out += guard.push(finish).frames;
+    assert.equal(out, words.join('') + finish, 'byte for byte, ids and chunk boundaries included');
+  });
+
+  test('a match found in frames held whole is redacted all the same, and what follows it too', () => {
+    const guard = new StreamOutputGuard([pii]);
+    let out = '';
+    for (const piece of ['Call me ', 'at 4111 ', '1111 1111 1111', ' or later']) out += guard.push(frame({ content: piece })).frames;
+    out += guard.push(frame({ content: ', 4012 8888 8888 1881, thanks' })).frames + guard.push(frame({}, 'stop')).frames + guard.flush().frames;
+    assert.equal(contentOf(out), 'Call me at [CREDIT_CARD] or later, [CREDIT_CARD], thanks');
+  });
+
   test('the held tail comes out at the end even without a finish frame', () => {
     const guard = new StreamOutputGuard([pii]);
     const out = guard.push(frame({ content: 'short answer' })).frames + guard.flush().frames;
