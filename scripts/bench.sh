@@ -20,7 +20,7 @@ export TARGET_NAME=archway
 export TARGET_URL="http://127.0.0.1:$PORT/v1/chat/completions"
 export TARGET_READY_URL="http://127.0.0.1:$PORT/livez"
 export TARGET_HEADERS="Authorization: Bearer $KEY|x-archway-cache: ${ARCHWAY_BENCH_CACHE:-refresh}"
-START="cd '$ROOT' && ARCHWAY_ADMIN_KEY='$KEY' ARCHWAY_DATA_DIR='$DATA' MALLOC_ARENA_MAX=2 exec '$NODE_BIN' --max-semi-space-size=8 bin/archway.js start --config ${ARCHWAY_BENCH_CONFIG:-bench/archway.bench.yaml}"
+START="cd '$ROOT' && ARCHWAY_ADMIN_KEY='$KEY' ARCHWAY_DATA_DIR='$DATA' MALLOC_ARENA_MAX=2 exec '$NODE_BIN' --max-semi-space-size=8 --heap-growing-percent=50 bin/archway.js start --config ${ARCHWAY_BENCH_CONFIG:-bench/archway.bench.yaml}"
 
 # A first start fills Node's compile cache (bin/archway.js); the measured gateway starts from it, as any restart does.
 MOCK_BASE_URL=${MOCK_BASE_URL:-http://127.0.0.1:18080/v1} bash -c "$START" >/dev/null 2>&1 &

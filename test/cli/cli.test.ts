@@ -184,7 +184,7 @@ describe('bin/archway.js start', { skip: existsSync('/proc/self/environ') ? fals
       assert.ok(child, 'the launcher started the gateway as its child');
       const args = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
       const childEnv = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0');
-      assert.ok(args.includes('--max-semi-space-size=8'), args.join(' '));
+      assert.ok(args.includes('--max-semi-space-size=8') && args.includes('--heap-growing-percent=50'), args.join(' '));
       assert.ok(childEnv.includes('MALLOC_ARENA_MAX=2'));
       gateway.child.kill('SIGTERM');
       assert.equal(await gateway.exited, 0, gateway.output());
