@@ -70,8 +70,8 @@ export interface ChildGateway {
   exited: Promise<number | string>;
 }
 
-/** `archway start` in a child process, for signal tests. Resolves once it listens. */
-/** `script`: what `node` runs, the CLI by default (bin/archway.js to go through the launcher). */
+/** `archway start` in a child process, for signal tests. Resolves once it listens. `script`: what `node` runs, the
+ *  CLI by default (bin/archway.js to go through the launcher). */
 export async function spawnGateway(yaml: string, dataDir: string, env: NodeJS.ProcessEnv = {}, script = CLI): Promise<ChildGateway> {
   const configPath = join(dataDir, 'archway.yaml');
   writeFileSync(configPath, yaml);

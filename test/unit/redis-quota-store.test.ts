@@ -7,21 +7,12 @@ import { QuotaStoreUnavailable, type QuotaCharge } from '../../src/stores/quota-
 import { RedisQuotaStore } from '../../src/stores/redis/quota-store.ts';
 import { RedisCoolDownBus } from '../../src/stores/redis/cool-down-bus.ts';
 import { REDIS_SKIP_MESSAGE, startRedisServer } from '../helpers/redis-server.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const redis = await startRedisServer();
 after(() => redis?.close());
 const skip = redis === undefined ? REDIS_SKIP_MESSAGE : false;
 const url = redis?.url ?? '';
-
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, withinMs = 5_000): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const result = await attempt().catch(() => undefined);
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const rpm = (amount: number): QuotaCharge => ({ key: 'rpm:key:k1', window: { kind: 'sliding', ms: 60_000 }, amount, limit: 1_000 });
 

@@ -14,10 +14,11 @@ import { journalsInUse, SqliteRequestLogWriter } from '../../src/stores/sqlite/r
 import { journalChunks, recoverJournals } from '../../src/stores/sqlite/request-log-journal.js';
 import { prepareStatements } from '../../src/stores/sqlite/request-log-sql.js';
 import { rowToTuple } from '../../src/stores/sqlite/request-log-wire.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { newRequestId } from '../../src/server/request-id.ts';
 import type { RequestLogRow } from '../../src/stores/request-log.ts';
 import { tempDir } from '../helpers/gateway.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const dirs: { remove: () => void }[] = [];
 after(() => {
@@ -57,7 +58,6 @@ function row(status = 200, keyId = 'key_1'): RequestLogRow {
   };
 }
 
-/** What another connection (a reader, another process) sees committed. */
 /** One row of a query on the tables, read through a connection of its own, as another process would. */
 function selectOne(path: string, sql: string, ...params: SQLInputValue[]): Record<string, SQLOutputValue> {
   const db = new DatabaseSync(path, { readOnly: true });
@@ -68,6 +68,7 @@ function selectOne(path: string, sql: string, ...params: SQLInputValue[]): Recor
   }
 }
 
+/** What another connection (a reader, another process) sees committed. */
 function committedIds(path: string): Set<string> {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
@@ -86,11 +87,26 @@ function journaled(path: string): string {
     .join('');
 }
 
+interface WriterOptions {
+  othersInFlight?: (rows: number) => boolean;
+  batchIntervalMs?: number;
+  log?: Logger;
+}
+
+/** `use` with a writer on a fresh database (and that database's path); the writer is closed after, whatever happens. */
+async function withWriter(use: (writer: SqliteRequestLogWriter, path: string) => Promise<void>, options: WriterOptions = {}): Promise<void> {
+  const path = freshDatabase();
+  const writer = new SqliteRequestLogWriter(path, options.log ?? createLogger('silent'), options.othersInFlight, options.batchIntervalMs);
+  try {
+    await use(writer, path);
+  } finally {
+    await writer.close();
+  }
+}
+
 describe('SqliteRequestLogWriter', () => {
-  it('a row is in the journal by the time its append resolves, and in the tables after a flush', async () => {
-    const path = freshDatabase();
-    const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
-    try {
+  it('a row is in the journal by the time its append resolves, and in the tables after a flush', () =>
+    withWriter(async (writer, path) => {
       for (let i = 0; i < 5; i++) {
         const r = row();
         await writer.append(r);
@@ -98,30 +114,18 @@ describe('SqliteRequestLogWriter', () => {
         await writer.flush();
         assert.ok(committedIds(path).has(r.id), `row ${i} not in the tables after a flush`);
       }
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 
-  it('journaled rows reach the tables by themselves, without a flush', async () => {
-    const path = freshDatabase();
-    const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
-    try {
+  it('journaled rows reach the tables by themselves, without a flush', () =>
+    withWriter(async (writer, path) => {
       const r = row();
       await writer.append(r);
-      const deadline = Date.now() + 5_000;
-      while (!committedIds(path).has(r.id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.ok(committedIds(path).has(r.id), 'the row never reached the tables');
-    } finally {
-      await writer.close();
-    }
-  });
+      await eventually('the row reaches the tables', () => (committedIds(path).has(r.id) ? true : undefined));
+    }));
 
   it('rows appended while others are in flight are each stored once, and counted once in the roll-up', async () => {
-    const path = freshDatabase();
     let inFlight = 0;
-    const writer = new SqliteRequestLogWriter(path, createLogger('silent'), (rows) => inFlight > rows);
-    try {
+    await withWriter(async (writer, path) => {
       const rows = Array.from({ length: 500 }, (_, i) => row(i % 7 === 0 ? 503 : 200));
       inFlight = rows.length;
       await Promise.all(
@@ -136,9 +140,7 @@ describe('SqliteRequestLogWriter', () => {
       const usage = selectOne(path, 'SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily');
       assert.equal(Number(usage.requests), 500);
       assert.equal(Number(usage.errors), rows.filter((r) => r.status >= 400).length);
-    } finally {
-      await writer.close();
-    }
+    }, { othersInFlight: (rows) => inFlight > rows });
   });
 
   // Batches are held for rows still to come only while some request in flight has not appended its row yet. The
@@ -153,65 +155,46 @@ describe('SqliteRequestLogWriter', () => {
     }
   };
 
-  it('sends the next batch at once when the requests still in flight all wait on the log', async () => {
-    const path = freshDatabase();
+  /** Three requests, each ending once its row is durable, as the gateway's do; batches spaced a minute apart. */
+  const withThreeRequests = (use: (request: () => Promise<void>) => Promise<void>): Promise<void> => {
     let inFlight = 3;
-    const writer = new SqliteRequestLogWriter(path, createLogger('silent'), (rows) => inFlight > rows, 60_000);
-    // Each of three requests ends once its row is durable, as the gateway's do.
-    const request = (): Promise<void> => writer.append(row()).then(() => void inFlight--);
-    try {
+    return withWriter((writer) => use(() => writer.append(row()).then(() => void inFlight--)), { othersInFlight: (rows) => inFlight > rows, batchIntervalMs: 60_000 });
+  };
+
+  it('sends the next batch at once when the requests still in flight all wait on the log', () =>
+    withThreeRequests(async (request) => {
       const first = request();
       await new Promise((resolve) => setImmediate(resolve)); // the first batch is on its way
       // The other two join the next batch; when the first is acknowledged its request is still being answered, and
       // the other two wait on the log: nobody is left to append.
       await sentWithin([first, request(), request()], 'after an acknowledgement');
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 
-  it('sends a held batch as soon as the last request in flight appends its row', async () => {
-    const path = freshDatabase();
-    let inFlight = 3;
-    const writer = new SqliteRequestLogWriter(path, createLogger('silent'), (rows) => inFlight > rows, 60_000);
-    const request = (): Promise<void> => writer.append(row()).then(() => void inFlight--);
-    try {
+  it('sends a held batch as soon as the last request in flight appends its row', () =>
+    withThreeRequests(async (request) => {
       await request();
       const second = request(); // held: a third request is still in flight
       await new Promise((resolve) => setImmediate(resolve));
       await sentWithin([second, request()], 'after the last append');
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 
-  it('stores a row whose stored content is tens of megabytes (its batch is too big for a small capped heap)', async () => {
-    const path = freshDatabase();
-    const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
-    try {
+  it('stores a row whose stored content is tens of megabytes (its batch is too big for a small capped heap)', () =>
+    withWriter(async (writer, path) => {
       const big = { ...row(), content: { kid: 'kid_1', request: Buffer.alloc(30 * 1024 * 1024, 1), response: Buffer.alloc(30 * 1024 * 1024, 2) } };
       await writer.append(big);
       await writer.flush();
       const stored = selectOne(path, 'SELECT length(request) AS request, length(response) AS response FROM request_content WHERE id = ?', big.id);
       assert.deepEqual([Number(stored.request), Number(stored.response)], [30 * 1024 * 1024, 30 * 1024 * 1024]);
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 
-  it('stores rows whose batch fits the shared buffer only once measured (multi-byte text near its size)', async () => {
-    const path = freshDatabase();
-    const writer = new SqliteRequestLogWriter(path, createLogger('silent'));
-    try {
+  it('stores rows whose batch fits the shared buffer only once measured (multi-byte text near its size)', () =>
+    withWriter(async (writer, path) => {
       // About 200 KB of JSON: three bytes per character would not fit 256 KB, the measured length does.
       const near = { ...row(), error: 'é'.repeat(60_000) + 'x'.repeat(70_000) };
       await writer.append(near);
       await writer.flush();
       assert.equal(selectOne(path, 'SELECT error FROM request_log WHERE id = ?', near.id).error, near.error);
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 
   it('close commits what was appended, and a row appended after it is refused, not left hanging', async () => {
     const path = freshDatabase();
@@ -229,44 +212,42 @@ describe('SqliteRequestLogWriter', () => {
 
 describe('SqliteRequestLogWriter while another connection holds the write lock', () => {
   it('keeps acknowledging rows (they wait in the journal) and stores each once after', async () => {
-    const path = freshDatabase();
     let inFlight = 0;
     let failuresLogged = 0;
     const logs = { write: (line: string) => void (failuresLogged += line.includes('request log batch failed') ? 1 : 0) };
-    const writer = new SqliteRequestLogWriter(path, createLogger('error', logs), (rows) => inFlight > rows);
-    const blocker = new DatabaseSync(path);
-    try {
-      blocker.exec('BEGIN IMMEDIATE'); // a write transaction left open, as a stuck tool would
-      const rows = Array.from({ length: 2_000 }, (_, i) => row(i % 5 === 0 ? 500 : 200, 'key_locked'));
-      let slowest = 0;
-      for (let i = 0; i < rows.length; i += 500) {
-        const wave = rows.slice(i, i + 500);
-        inFlight = wave.length;
-        const started = performance.now();
-        await Promise.all(wave.map((r) => writer.append(r).then(() => inFlight--)));
-        slowest = Math.max(slowest, performance.now() - started);
+    await withWriter(async (writer, path) => {
+      const blocker = new DatabaseSync(path);
+      try {
+        blocker.exec('BEGIN IMMEDIATE'); // a write transaction left open, as a stuck tool would
+        const rows = Array.from({ length: 2_000 }, (_, i) => row(i % 5 === 0 ? 500 : 200, 'key_locked'));
+        let slowest = 0;
+        for (let i = 0; i < rows.length; i += 500) {
+          const wave = rows.slice(i, i + 500);
+          inFlight = wave.length;
+          const started = performance.now();
+          await Promise.all(wave.map((r) => writer.append(r).then(() => inFlight--)));
+          slowest = Math.max(slowest, performance.now() - started);
+        }
+        // Each try at the tables gives up quickly instead of holding acknowledgements for SQLite's full busy timeout.
+        assert.ok(slowest < 2_000, `a wave of appends took ${slowest.toFixed(0)} ms while the tables were locked`);
+        const journal = journaled(path);
+        assert.ok(rows.every((r) => journal.includes(r.id)), 'the rows wait in the journal');
+        assert.equal(committedIds(path).size, 0);
+        // Tried every 100 ms, reported once: a long lock does not flood the log. (Wait for the first report, then for
+        // several more tries.)
+        await eventually('the failing ingest is reported', () => (failuresLogged > 0 ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        assert.equal(failuresLogged, 1);
+        blocker.exec('ROLLBACK');
+        await writer.flush();
+        assert.equal(Number(selectOne(path, "SELECT count(*) AS n FROM request_log WHERE key_id = 'key_locked'").n), rows.length);
+        const usage = selectOne(path, "SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily WHERE key_id = 'key_locked'");
+        assert.deepEqual([Number(usage.requests), Number(usage.errors)], [rows.length, rows.length / 5]);
+        assert.equal(journaled(path), '', 'the journal is emptied once its rows are in');
+      } finally {
+        blocker.close();
       }
-      // Each try at the tables gives up quickly instead of holding acknowledgements for SQLite's full busy timeout.
-      assert.ok(slowest < 2_000, `a wave of appends took ${slowest.toFixed(0)} ms while the tables were locked`);
-      const journal = journaled(path);
-      assert.ok(rows.every((r) => journal.includes(r.id)), 'the rows wait in the journal');
-      assert.equal(committedIds(path).size, 0);
-      // Tried every 100 ms, reported once: a long lock does not flood the log. (Wait for the first report, then for
-      // several more tries.)
-      const deadline = Date.now() + 5_000;
-      while (failuresLogged === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      assert.equal(failuresLogged, 1);
-      blocker.exec('ROLLBACK');
-      await writer.flush();
-      assert.equal(Number(selectOne(path, "SELECT count(*) AS n FROM request_log WHERE key_id = 'key_locked'").n), rows.length);
-      const usage = selectOne(path, "SELECT sum(requests) AS requests, sum(errors) AS errors FROM usage_daily WHERE key_id = 'key_locked'");
-      assert.deepEqual([Number(usage.requests), Number(usage.errors)], [rows.length, rows.length / 5]);
-      assert.equal(journaled(path), '', 'the journal is emptied once its rows are in');
-    } finally {
-      blocker.close();
-      await writer.close();
-    }
+    }, { othersInFlight: (rows) => inFlight > rows, log: createLogger('error', logs) });
   });
 });
 
@@ -279,10 +260,7 @@ describe('SqliteRequestLogWriter when its thread dies', () => {
       const attached: { sessionId: string; workerInfo: { url: string } }[] = [];
       session.on('NodeWorker.attachedToWorker', (m) => attached.push(m.params as (typeof attached)[number]));
       await session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
-      const deadline = Date.now() + 5_000;
-      while (!attached.some((a) => a.workerInfo.url.endsWith('request-log-worker.js')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      const thread = attached.findLast((a) => a.workerInfo.url.endsWith('request-log-worker.js'));
-      assert.ok(thread, 'the writer thread is found');
+      const thread = await eventually('the writer thread is found', () => attached.findLast((a) => a.workerInfo.url.endsWith('request-log-worker.js')));
       const message = JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression: 'process.exit(7)' } });
       await session.post('NodeWorker.sendMessageToWorker', { sessionId: thread.sessionId, message });
     } finally {
@@ -291,31 +269,29 @@ describe('SqliteRequestLogWriter when its thread dies', () => {
   }
 
   it('a new thread takes over its journal: rows it had acknowledged reach the tables, and new rows are taken', async () => {
-    const path = freshDatabase();
     let restarts = 0;
     const logs = { write: (line: string) => void (restarts += line.includes('restarting it') ? 1 : 0) };
-    const writer = new SqliteRequestLogWriter(path, createLogger('error', logs));
-    const blocker = new DatabaseSync(path);
-    try {
-      blocker.exec('BEGIN IMMEDIATE'); // the rows stay in the journal: only a thread that takes it over can put them in
-      const before = Array.from({ length: 20 }, () => row(200, 'key_crash'));
-      for (const r of before) await writer.append(r);
-      await killWriterThread();
-      const deadline = Date.now() + 5_000;
-      while (restarts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(restarts, 1, 'the writer started a new thread');
-      const after = Array.from({ length: 20 }, () => row(200, 'key_crash'));
-      for (const r of after) await writer.append(r);
-      blocker.exec('ROLLBACK');
-      await writer.flush();
-      const ids = committedIds(path);
-      for (const r of [...before, ...after]) assert.ok(ids.has(r.id), `row ${r.id} lost`);
-      const usage = selectOne(path, "SELECT sum(requests) AS requests FROM usage_daily WHERE key_id = 'key_crash'");
-      assert.equal(Number(usage.requests), 40, 'each row counted once');
-    } finally {
-      blocker.close();
-      await writer.close();
-    }
+    await withWriter(async (writer, path) => {
+      const blocker = new DatabaseSync(path);
+      try {
+        blocker.exec('BEGIN IMMEDIATE'); // the rows stay in the journal: only a thread that takes it over can put them in
+        const before = Array.from({ length: 20 }, () => row(200, 'key_crash'));
+        for (const r of before) await writer.append(r);
+        await killWriterThread();
+        await eventually('the writer starts a new thread', () => (restarts > 0 ? true : undefined));
+        assert.equal(restarts, 1, 'the writer started one new thread');
+        const after = Array.from({ length: 20 }, () => row(200, 'key_crash'));
+        for (const r of after) await writer.append(r);
+        blocker.exec('ROLLBACK');
+        await writer.flush();
+        const ids = committedIds(path);
+        for (const r of [...before, ...after]) assert.ok(ids.has(r.id), `row ${r.id} lost`);
+        const usage = selectOne(path, "SELECT sum(requests) AS requests FROM usage_daily WHERE key_id = 'key_crash'");
+        assert.equal(Number(usage.requests), 40, 'each row counted once');
+      } finally {
+        blocker.close();
+      }
+    }, { log: createLogger('error', logs) });
   });
 });
 

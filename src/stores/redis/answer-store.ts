@@ -40,8 +40,6 @@ function decode(value: Buffer): CachedAnswer | undefined {
   }
 }
 
-const notAnswering = (): Error => new Error('Redis does not answer');
-
 export class RedisAnswerStore implements AnswerStore {
   readonly kind = 'redis';
   readonly #client: Redis;
@@ -51,7 +49,7 @@ export class RedisAnswerStore implements AnswerStore {
   constructor(options: RedisAnswerStoreOptions) {
     this.#prefix = `${options.prefix}a:`;
     this.#client = connectRedis({ ...options, name: 'archway-cache' });
-    this.#stall = new StallBreaker(2 * (options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS));
+    this.#stall = new StallBreaker(2 * (options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS), 'Redis does not answer');
   }
 
   /** Resolves true once connected, or false after `timeoutMs` (until then every lookup is a miss). */
@@ -65,7 +63,7 @@ export class RedisAnswerStore implements AnswerStore {
 
   async get(key: string): Promise<CachedAnswer | undefined> {
     try {
-      const value = await this.#stall.run(() => this.#client.getBuffer(this.#key(key)), notAnswering);
+      const value = await this.#stall.run(() => this.#client.getBuffer(this.#key(key)));
       return value === null ? undefined : decode(value);
     } catch {
       return undefined;
@@ -75,7 +73,7 @@ export class RedisAnswerStore implements AnswerStore {
   async set(key: string, answer: CachedAnswer, ttlMs: number): Promise<void> {
     if (!(ttlMs > 0)) return;
     try {
-      await this.#stall.run(() => this.#client.set(this.#key(key), encode(answer), 'PX', Math.ceil(ttlMs)), notAnswering);
+      await this.#stall.run(() => this.#client.set(this.#key(key), encode(answer), 'PX', Math.ceil(ttlMs)));
     } catch {
       // Not kept: the next request misses.
     }

@@ -102,7 +102,7 @@ export class RedisQuotaStore implements QuotaStore {
   constructor(options: RedisQuotaStoreOptions) {
     this.#prefix = `${options.prefix}q:`;
     this.#client = connectRedis({ ...options, name: 'archway-quota' });
-    this.#stall = new StallBreaker(2 * (options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS));
+    this.#stall = new StallBreaker(2 * (options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS), 'Redis does not answer (a command timed out); trying it again shortly');
     this.#client.defineCommand('archwayQuotaAdmit', { lua: ADMIT_LUA });
     this.#client.defineCommand('archwayQuotaAdjust', { lua: ADJUST_LUA });
   }
@@ -201,7 +201,7 @@ export class RedisQuotaStore implements QuotaStore {
   /** The reply, or QuotaStoreUnavailable for anything that kept Redis from giving one. */
   async #answer<T>(send: () => Promise<T>): Promise<T> {
     try {
-      return await this.#stall.run(send, () => new Error('Redis does not answer (a command timed out); trying it again shortly'));
+      return await this.#stall.run(send);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new QuotaStoreUnavailable(`Redis quota store: ${message}`, { cause: error });

@@ -7,11 +7,14 @@ const TIMED_OUT = /timed out/i;
 
 export class StallBreaker {
   readonly #probeMs: number;
+  readonly #refusal: string;
   #stalled = false;
   #probeAt = 0;
 
-  constructor(probeMs: number) {
+  /** `refusal`: the message of the error a command gets when it is refused without being sent. */
+  constructor(probeMs: number, refusal: string) {
     this.#probeMs = probeMs;
+    this.#refusal = refusal;
   }
 
   /** Whether the last command timed out (and none has been answered since). */
@@ -19,11 +22,11 @@ export class StallBreaker {
     return this.#stalled;
   }
 
-  /** `send`'s reply; while Redis is stalled and this is not a probe, the error `refuse` makes, without sending. */
-  async run<T>(send: () => Promise<T>, refuse: () => Error): Promise<T> {
+  /** `send`'s reply; while Redis is stalled and this is not a probe, an error with the refusal, without sending. */
+  async run<T>(send: () => Promise<T>): Promise<T> {
     if (this.#stalled) {
       const now = performance.now();
-      if (now < this.#probeAt) throw refuse();
+      if (now < this.#probeAt) throw new Error(this.#refusal);
       this.#probeAt = now + this.#probeMs;
     }
     try {

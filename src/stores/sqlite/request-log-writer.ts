@@ -169,11 +169,11 @@ export class SqliteRequestLogWriter implements RequestLogSink {
     let bytes = 0;
     if (batch.rows > 0) {
       // A UTF-16 unit is at most 3 bytes of UTF-8: a batch that surely fits is written without measuring it first.
-      const fits = batch.payload.length * 3 + 3 <= PAYLOAD_BYTES || Buffer.byteLength(batch.payload) + 3 <= PAYLOAD_BYTES;
-      if (fits) bytes = writeLine(this.#payload, batch.payload);
+      const lineBytes = batch.payload.length * 3 + 3 <= PAYLOAD_BYTES ? 0 : Buffer.byteLength(batch.payload) + 3;
+      if (lineBytes <= PAYLOAD_BYTES) bytes = writeLine(this.#payload, batch.payload);
       else {
         // Its own memory (not the shared pool's), handed over rather than copied. Made again if it must be sent again.
-        const line = Buffer.allocUnsafeSlow(Buffer.byteLength(batch.payload) + 3);
+        const line = Buffer.allocUnsafeSlow(lineBytes);
         writeLine(line, batch.payload);
         const message: WorkerRequest = { seq: batch.seq, line: line.buffer, ...(batch.flush ? { flush: true as const } : {}) };
         this.#worker.postMessage(message, [line.buffer]);
