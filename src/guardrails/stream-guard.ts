@@ -35,10 +35,11 @@ export class StreamOutputGuard {
   #frames: string[] = [];
   #frameEnds: number[] = [];
   #framesText = '';
-  /** The last chunk seen (its JSON text), to shape the frames that release held text or end a blocked stream. */
-  #lastData: string | undefined;
-  /** Where the last frame's delta was: a stream's chunks share their prefix, so the next one's is usually there too. */
-  #deltaAt = -1;
+  /** Where the last chunk seen is (its JSON text, not copied out until needed), to shape the frames that release
+   *  held text or end a blocked stream. */
+  #last: { text: string; from: number; to: number } | undefined;
+  /** The previous frame's shape: the frames of a stream share theirs, so the next one's is checked against it first. */
+  readonly #shape: ChunkShape = { delta: -1, tail: '' };
   readonly findings: Finding[] = [];
 
   readonly #vault: RedactionVault | null;
@@ -56,16 +57,20 @@ export class StreamOutputGuard {
   /** One or more `data: {…}\n\n` frames from the translator. */
   push(frames: string): StreamGuardResult {
     let out = '';
-    for (const frame of frames.split('\n\n')) {
-      if (frame === '') continue;
-      const data = frame.startsWith('data: ') ? frame.slice(6) : undefined;
-      const fast = data === undefined ? undefined : singleChoiceContent(data, this.#deltaAt);
+    // Frames are read in place, by their bounds in `frames`: no split, and no copy of a frame that goes as it came.
+    for (let start = 0; start < frames.length; ) {
+      const found = frames.indexOf('\n\n', start);
+      const end = found < 0 ? frames.length : found;
+      const frameStart = start;
+      start = found < 0 ? frames.length : found + 2;
+      if (end === frameStart) continue;
+      const dataAt = has(frames, 'data: ', frameStart) ? frameStart + 6 : -1;
+      const fast = dataAt < 0 ? undefined : singleChoiceContent(frames, this.#shape, dataAt, end);
       if (fast !== undefined) {
-        this.#deltaAt = fast.delta;
-        this.#lastData = data;
+        this.#last = { text: frames, from: dataAt, to: end };
         // A role comes first and must not wait behind text, so a frame with both takes the text way.
         if (this.#vault === null && this.#held.size === 0 && !(fast.hasRole && fast.value !== '')) {
-          const released = this.#holdFrame(`${frame}\n\n`, fast.value, fast.finishing);
+          const released = this.#holdFrame(frameAt(frames, frameStart, found), fast.value, fast.finishing);
           if (released !== undefined) {
             out += released;
             continue;
@@ -75,23 +80,23 @@ export class StreamOutputGuard {
         // parsing the frame.
         const result = this.#release(0, fast.value, fast.finishing);
         if (result.blocked) return { frames: out, blocked: result.blocked };
-        if (fast.empty) out += result.text === '' ? `${frame}\n\n` : `data: ${data!.slice(0, fast.start)}"content":${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
-        else if (result.text !== '' || fast.finishing || fast.hasRole) out += `data: ${data!.slice(0, fast.start)}${JSON.stringify(result.text)}${data!.slice(fast.end)}\n\n`;
+        if (fast.empty) out += result.text === '' ? frameAt(frames, frameStart, found) : `${frames.slice(frameStart, fast.start)}"content":${JSON.stringify(result.text)}${frames.slice(fast.end, end)}\n\n`;
+        else if (result.text !== '' || fast.finishing || fast.hasRole) out += `${frames.slice(frameStart, fast.start)}${JSON.stringify(result.text)}${frames.slice(fast.end, end)}\n\n`;
         continue;
       }
       // Any other frame: what is held goes on the text way, which releases it around frames of any shape.
       this.#framesToText();
       let chunk: Chunk | undefined;
       try {
-        chunk = data === undefined ? undefined : (JSON.parse(data) as Chunk);
+        chunk = dataAt < 0 ? undefined : (JSON.parse(frames.slice(dataAt, end)) as Chunk);
       } catch {
         chunk = undefined;
       }
       if (chunk === undefined || !Array.isArray(chunk.choices) || chunk.choices.length === 0) {
-        out += `${frame}\n\n`;
+        out += frameAt(frames, frameStart, found);
         continue;
       }
-      this.#lastData = data;
+      this.#last = { text: frames, from: dataAt, to: end };
       let keep = false;
       for (const choice of chunk.choices) {
         const index = choice.index ?? 0;
@@ -125,7 +130,7 @@ export class StreamOutputGuard {
     for (const index of [...this.#held.keys()]) {
       const result = this.#release(index, '', true);
       if (result.blocked) return { frames: out, blocked: result.blocked };
-      if (result.text !== '' && this.#lastData !== undefined) {
+      if (result.text !== '' && this.#last !== undefined) {
         out += `data: ${JSON.stringify({ ...this.#template(), choices: [{ index, delta: { content: result.text }, finish_reason: null }] })}\n\n`;
       }
     }
@@ -134,7 +139,7 @@ export class StreamOutputGuard {
 
   #template(): Chunk {
     try {
-      return this.#lastData === undefined ? {} : (JSON.parse(this.#lastData) as Chunk);
+      return this.#last === undefined ? {} : (JSON.parse(this.#last.text.slice(this.#last.from, this.#last.to)) as Chunk);
     } catch {
       return {};
     }
@@ -225,11 +230,29 @@ const CHOICE_TAIL = /(?:,"[a-z_]+":(?:null|"[a-z_]*"|-?\d+|true|false))*\}\]/y;
 /** A finish reason that is a string (not null): the choice ends with this chunk. */
 const FINISH_REASON = '"finish_reason":"';
 
+/** The frame from `start` with its newlines (`found`: where they are, or -1 when it came without them). */
+function frameAt(frames: string, start: number, found: number): string {
+  return found < 0 ? `${frames.slice(start)}\n\n` : frames.slice(start, found + 2);
+}
+
+/**
+ * Whether `text` has `literal` at `at`: a slice compared whole, by a builtin. An inlined `startsWith` goes through the
+ * string's representation for every character instead (about 40 instructions each when `text` is itself a slice).
+ */
+function has(text: string, literal: string, at: number): boolean {
+  return at >= 0 && text.slice(at, at + literal.length) === literal;
+}
+
+/** A chunk's layout, as the previous chunk of the same stream had it: where its delta was (from the start of its
+ *  JSON), and the rest of the choice after a delta that did not finish it. A stream's chunks share both. */
+export interface ChunkShape {
+  delta: number;
+  tail: string;
+}
+
 /** Where the text of a chunk's only choice is: the bounds of its string literal in the chunk (`empty`: a delta with
  *  no content, where one would be inserted) and its value. */
 interface ChoiceContent {
-  /** Where `"delta":{` is. */
-  delta: number;
   start: number;
   end: number;
   value: string;
@@ -239,29 +262,34 @@ interface ChoiceContent {
 }
 
 /**
- * The content of an OpenAI chunk with one choice (index 0) whose delta holds only text (after an optional role),
- * located without parsing: the string literal's bounds in `data` and its value. Undefined for any other shape, which
- * then takes the full parse. Every check is at a known place in the chunk: a frame is searched once, up to its delta,
- * and not at all when its delta is at `hint`, where the previous frame's was. (A `"delta":{` outside a string literal
- * is a key; only the one right after the choices' opening is taken.)
+ * The content of an OpenAI chunk (the JSON in `text` from `from` to `to`) with one choice (index 0) whose delta holds
+ * only text (after an optional role), located without parsing: the string literal's bounds in `text` and its value.
+ * Undefined for any other shape, which then takes the full parse. Every check is at a known place in the chunk: a
+ * chunk is searched once, up to its delta, and not at all when its delta and tail are where `shape` (the previous
+ * chunk's, updated to this one's) has them. (A `"delta":{` outside a string literal is a key; only the one right after
+ * the choices' opening is taken.)
  */
-export function singleChoiceContent(data: string, hint = -1): ChoiceContent | undefined {
-  const delta = hint >= FIRST_CHOICE.length && data.startsWith(DELTA, hint) && data.startsWith(FIRST_CHOICE, hint - FIRST_CHOICE.length) ? hint : data.indexOf(DELTA);
-  if (delta < 0 || !data.startsWith(FIRST_CHOICE, delta - FIRST_CHOICE.length)) return undefined;
-  let key = delta + DELTA.length;
-  if (data.charCodeAt(key) === 125 /* } */) {
-    // An empty delta: the frame that finishes the choice, into which held text is released.
-    const finishing = choiceTail(data, key + 1);
-    return finishing === undefined ? undefined : { delta, start: key, end: key, value: '', finishing, hasRole: false, empty: true };
+export function singleChoiceContent(text: string, shape: ChunkShape = { delta: -1, tail: '' }, from = 0, to = text.length): ChoiceContent | undefined {
+  let delta = shape.delta < 0 ? -1 : from + shape.delta;
+  if (delta < 0 || delta >= to || text.charCodeAt(delta + 1) !== 100 /* d */ || !has(text, DELTA, delta) || !has(text, FIRST_CHOICE, delta - FIRST_CHOICE.length)) {
+    delta = text.indexOf(DELTA, from);
+    if (delta < 0 || delta >= to || !has(text, FIRST_CHOICE, delta - FIRST_CHOICE.length) || delta - FIRST_CHOICE.length < from) return undefined;
+    shape.delta = delta - from;
   }
-  const hasRole = data.startsWith(ROLE, key);
+  let key = delta + DELTA.length;
+  if (text.charCodeAt(key) === 125 /* } */) {
+    // An empty delta: the frame that finishes the choice, into which held text is released.
+    const finishing = choiceTail(text, key + 1, to, shape);
+    return finishing === undefined ? undefined : { start: key, end: key, value: '', finishing, hasRole: false, empty: true };
+  }
+  const hasRole = text.charCodeAt(key + 1) === 114 /* r */ && has(text, ROLE, key);
   if (hasRole) key += ROLE.length;
-  if (!data.startsWith(CONTENT, key)) return undefined;
+  if (text.charCodeAt(key + 1) !== 99 /* c */ || !has(text, CONTENT, key)) return undefined;
   const start = key + CONTENT.length - 1;
   let escaped = false;
   let i = start + 1;
-  for (; i < data.length; i++) {
-    const c = data.charCodeAt(i);
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
     if (c === 92 /* \\ */) {
       escaped = true;
       i++;
@@ -269,23 +297,26 @@ export function singleChoiceContent(data: string, hint = -1): ChoiceContent | un
   }
   const end = i + 1;
   // The delta ends with its content (no tool call or other field after it), and the choice and the array end after.
-  if (end >= data.length || data.charCodeAt(end) !== 125 /* } */) return undefined;
-  const finishing = choiceTail(data, end + 1);
+  if (end >= to || text.charCodeAt(end) !== 125 /* } */) return undefined;
+  const finishing = choiceTail(text, end + 1, to, shape);
   if (finishing === undefined) return undefined;
   let value: string;
   try {
-    value = escaped ? (JSON.parse(data.slice(start, end)) as string) : data.slice(start + 1, end - 1);
+    value = escaped ? (JSON.parse(text.slice(start, end)) as string) : text.slice(start + 1, end - 1);
   } catch {
     return undefined;
   }
-  return { delta, start, end, value, finishing, hasRole, empty: false };
+  return { start, end, value, finishing, hasRole, empty: false };
 }
 
 /** Whether the rest of the choice, from `from` (just after its delta), names a finish reason; undefined when that rest
- *  is not CHOICE_TAIL. */
-function choiceTail(data: string, from: number): boolean | undefined {
+ *  is not CHOICE_TAIL. A rest that does not finish the choice is kept in `shape`: the next chunk's is then one check. */
+function choiceTail(text: string, from: number, to: number, shape: ChunkShape): boolean | undefined {
+  if (shape.tail !== '' && text.charCodeAt(from) === shape.tail.charCodeAt(0) && has(text, shape.tail, from)) return false;
   CHOICE_TAIL.lastIndex = from;
-  if (!CHOICE_TAIL.test(data)) return undefined;
-  const finish = data.indexOf(FINISH_REASON, from);
-  return finish >= 0 && finish < CHOICE_TAIL.lastIndex;
+  if (!CHOICE_TAIL.test(text) || CHOICE_TAIL.lastIndex > to) return undefined;
+  const finish = text.indexOf(FINISH_REASON, from);
+  const finishing = finish >= 0 && finish < CHOICE_TAIL.lastIndex;
+  if (!finishing) shape.tail = text.slice(from, CHOICE_TAIL.lastIndex);
+  return finishing;
 }

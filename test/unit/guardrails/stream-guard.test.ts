@@ -33,29 +33,46 @@ describe('singleChoiceContent', () => {
   test('reads an empty delta as a place to put held text, finishing or not', () => {
     const finish = frame({}, 'stop').slice(6, -2);
     const found = singleChoiceContent(finish)!;
-    assert.deepEqual(found, { delta: finish.indexOf('"delta"'), start: finish.indexOf('{}') + 1, end: finish.indexOf('{}') + 1, value: '', finishing: true, hasRole: false, empty: true });
+    assert.deepEqual(found, { start: finish.indexOf('{}') + 1, end: finish.indexOf('{}') + 1, value: '', finishing: true, hasRole: false, empty: true });
     assert.equal(singleChoiceContent(frame({}).slice(6, -2))?.finishing, false);
   });
 
   test('reads the shapes upstreams send: logprobs null, extra scalar fields, usage after the choices', () => {
     const openai = `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}`;
-    assert.deepEqual(singleChoiceContent(openai), { delta: openai.indexOf('"delta"'), start: openai.indexOf('"Hi"'), end: openai.indexOf('"Hi"') + 4, value: 'Hi', finishing: false, hasRole: false, empty: false });
+    assert.deepEqual(singleChoiceContent(openai), { start: openai.indexOf('"Hi"'), end: openai.indexOf('"Hi"') + 4, value: 'Hi', finishing: false, hasRole: false, empty: false });
     const vllm = `{"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":3}}`;
     assert.equal(singleChoiceContent(vllm)?.finishing, true);
   });
 
-  test("reads only the choices' delta, with or without the previous frame's place as a hint", () => {
-    const first = singleChoiceContent(frame({ content: 'Hi' }).slice(6, -2))!;
+  test("reads only the choices' delta, with or without the previous chunk's shape", () => {
+    const shape = { delta: -1, tail: '' };
+    const first = frame({ content: 'Hi' }).slice(6, -2);
+    assert.equal(singleChoiceContent(first, shape)?.value, 'Hi');
+    assert.deepEqual(shape, { delta: first.indexOf('"delta"'), tail: ',"finish_reason":null}]' });
     const next = frame({ content: 'there' }).slice(6, -2);
-    assert.deepEqual(singleChoiceContent(next, first.delta), singleChoiceContent(next));
-    assert.equal(singleChoiceContent(next, first.delta)?.value, 'there');
-    // A hint that no longer fits (the id grew) falls back to the search.
+    assert.deepEqual(singleChoiceContent(next, shape), singleChoiceContent(next));
+    assert.equal(singleChoiceContent(next, shape)?.value, 'there');
+    // A shape that no longer fits (the id grew, the tail names a finish) falls back to the search.
     const moved = `{"id":"a-longer-id",${next.slice(1)}`;
-    assert.equal(singleChoiceContent(moved, first.delta)?.value, 'there');
+    assert.equal(singleChoiceContent(moved, shape)?.value, 'there');
+    assert.equal(shape.delta, moved.indexOf('"delta"'));
+    assert.equal(singleChoiceContent(frame({ content: '.' }, 'stop').slice(6, -2), { ...shape })?.finishing, true);
+    assert.equal(singleChoiceContent(`{"id":"a-longer-id",${frame({ content: '.' }, null, 1).slice(7, -2)}`, { ...shape }), undefined);
     // A delta under another key is not the answer's: the frame takes the full parse, which reads the choices.
     const decoy = `{"x":[{"index":0,"delta":{"content":"benign"}}],"choices":[{"index":0,"delta":{"content":"sk-secret"}}]}`;
     assert.equal(singleChoiceContent(decoy), undefined);
-    assert.equal(singleChoiceContent(decoy, decoy.lastIndexOf('"delta"'))?.value, 'sk-secret');
+    assert.equal(singleChoiceContent(decoy, { delta: decoy.lastIndexOf('"delta"'), tail: '' })?.value, 'sk-secret');
+  });
+
+  test('reads a chunk in place, among other frames, by its bounds', () => {
+    const frames = frame({ content: 'one' }) + frame({ content: 'two' });
+    const from = frames.indexOf('data: ', 1) + 6;
+    const found = singleChoiceContent(frames, undefined, from, frames.length - 2)!;
+    assert.equal(found.value, 'two');
+    assert.equal(frames.slice(found.start, found.end), '"two"');
+    // The first chunk's bounds end before the second's delta: the search does not run on into it.
+    const cut = frames.indexOf('"delta"');
+    assert.equal(singleChoiceContent(frames, undefined, 6, cut), undefined);
   });
 
   test('declines a choice of another index, logprobs, a field after the content, or a cut frame', () => {
