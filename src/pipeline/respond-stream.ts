@@ -44,7 +44,11 @@ async function open(response: UpstreamExchange, attempt: Attempt, clientWantsUsa
   const counted = { events: 0 };
   let first = '';
   while (first === '' && !translator.done) {
-    const chunk = await response.next();
+    const chunk = response.take();
+    if (chunk === undefined) {
+      await response.arrival();
+      continue;
+    }
     if (chunk === null) throw new UpstreamProtocolError('the stream ended before its first event');
     first = translate(parser, translator, chunk, counted);
   }
@@ -97,7 +101,11 @@ export async function respondStream(ctx: RequestContext, route: ModelRoute): Pro
   let failure: string | undefined;
   try {
     while (blocked === undefined) {
-      const chunk = await upstream.next();
+      const chunk = upstream.take();
+      if (chunk === undefined) {
+        await upstream.arrival();
+        continue;
+      }
       if (chunk === null) break;
       const out = translate(parser, translator, chunk, counted);
       if (out !== '' && !write(out) && !res.destroyed) await drained(ctx);
