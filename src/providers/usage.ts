@@ -19,31 +19,42 @@ export function usageFromOpenAI(value: unknown): Usage | undefined {
   return usage;
 }
 
-function skipSpace(raw: Buffer, at: number): number {
-  while (raw[at] === 0x20 || raw[at] === 0x0a || raw[at] === 0x0d || raw[at] === 0x09) at++;
-  return at;
+/** A JSON body as received (a Buffer) or as text (a stream's chunk). */
+type JsonText = Buffer | string;
+
+function codeAt(raw: JsonText, at: number): number | undefined {
+  return typeof raw === 'string' ? raw.charCodeAt(at) : raw[at];
+}
+
+function skipSpace(raw: JsonText, at: number): number {
+  for (;;) {
+    const c = codeAt(raw, at);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return at;
+    at++;
+  }
 }
 
 /**
  * Finds the top-level `"usage": {…}` of a JSON body without parsing the whole body: OpenAI puts usage last, and an
- * embeddings body can be megabytes of numbers we have no other reason to parse.
+ * embeddings body can be megabytes of numbers we have no other reason to parse (a stream's usage chunk, a few hundred
+ * bytes, still cost three times as much to parse whole).
  */
-export function extractUsage(raw: Buffer): Usage | undefined {
+export function extractUsage(raw: JsonText): Usage | undefined {
   const key = raw.lastIndexOf('"usage"');
   if (key < 0) return undefined;
   // The value itself must be an object: after `"usage":null` a search for the next "{" found some later object
   // (a choice, a message) and read it as a usage of zeros.
   let open = skipSpace(raw, key + 7);
-  if (raw[open] !== 0x3a /* : */) return undefined;
+  if (codeAt(raw, open) !== 0x3a /* : */) return undefined;
   open = skipSpace(raw, open + 1);
-  if (raw[open] !== 0x7b /* { */) return undefined;
+  if (codeAt(raw, open) !== 0x7b /* { */) return undefined;
   let depth = 0;
   for (let i = open; i < raw.length; i++) {
-    const c = raw[i];
+    const c = codeAt(raw, i);
     if (c === 0x7b) depth++;
     else if (c === 0x7d && --depth === 0) {
       try {
-        return usageFromOpenAI(JSON.parse(raw.toString('utf8', open, i + 1)));
+        return usageFromOpenAI(JSON.parse(typeof raw === 'string' ? raw.slice(open, i + 1) : raw.toString('utf8', open, i + 1)));
       } catch {
         return undefined;
       }

@@ -120,6 +120,16 @@ describe('OpenAIPassthroughTranslator', () => {
     assert.equal(tr.usage?.total_tokens, 2);
   });
 
+  it('hides a usage chunk only when its choices are empty, whatever its text says', () => {
+    const tr = new OpenAIPassthroughTranslator({ clientWantsUsage: false });
+    const quoting = sse(JSON.stringify({ choices: [{ index: 0, delta: { content: '"choices":[] and "usage":{}' } }], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } }));
+    assert.equal(tr.push(quoting), quoting.raw);
+    assert.deepEqual(tr.usage, { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 });
+    const details = sse('{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":4}}}');
+    assert.equal(tr.push(details), undefined);
+    assert.deepEqual(tr.usage, { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11, cached_tokens: 4 });
+  });
+
   it('understands JSON with spaces after the colons', () => {
     const tr = new OpenAIPassthroughTranslator({ clientWantsUsage: false });
     tr.push(sse('{"choices": [{"delta": {"content": ""}}], "usage": null}'));

@@ -3,7 +3,7 @@
 // chunk the gateway asked for on its own account when the client did not ask for it.
 import type { StreamOptions, StreamTranslator, Usage } from '../adapter.ts';
 import type { SseEvent } from '../../streaming/sse-event.ts';
-import { usageFromOpenAI } from '../usage.ts';
+import { extractUsage } from '../usage.ts';
 
 export class OpenAIPassthroughTranslator implements StreamTranslator {
   readonly #clientWantsUsage: boolean;
@@ -29,11 +29,9 @@ export class OpenAIPassthroughTranslator implements StreamTranslator {
     if (!this.sawContent && hasContent(data)) this.sawContent = true;
     if (this.#keepText) this.text += deltaText(safeParse(data));
     if (USAGE_OBJECT.test(data)) {
-      const parsed = safeParse(data);
-      this.usage = usageFromOpenAI(parsed?.usage) ?? this.usage;
-      const choices = parsed?.choices;
-      if (!this.#clientWantsUsage && Array.isArray(choices) && choices.length === 0) return undefined;
-    } else if (ERROR_EVENT.test(data)) {
+      this.usage = extractUsage(data) ?? this.usage;
+      if (!this.#clientWantsUsage && NO_CHOICES.test(data)) return undefined;
+    } else if (mayBeError(data) && ERROR_EVENT.test(data)) {
       const parsed = safeParse(data);
       const error = parsed?.error as { message?: unknown } | undefined;
       this.upstreamError = typeof error?.message === 'string' ? error.message : 'upstream sent an error event';
@@ -68,8 +66,16 @@ function safeParse(data: string): Record<string, unknown> | undefined {
 // `"usage":null`, on every chunk of a stream that asked for usage, must not match.
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const ERROR_EVENT = /^\{\s*"error"\s*:/;
+/** The usage-only chunk: its choices are an empty array. (A key in a string literal would have escaped quotes.) */
+const NO_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 // Run on every chunk until the first token: a non-empty content or refusal string, or a tool call.
 const CONTENT = /"(?:content|refusal)"\s*:\s*"[^"]|"tool_calls"\s*:\s*\[/;
+
+/** False when a chunk cannot match ERROR_EVENT, which most are told by their first key: one that starts right after
+ *  the brace and is not "error". */
+function mayBeError(data: string): boolean {
+  return data.charCodeAt(1) !== 34 /* " */ || data.charCodeAt(2) === 101 /* e */;
+}
 
 function hasContent(data: string): boolean {
   return CONTENT.test(data);
