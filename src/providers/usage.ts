@@ -19,6 +19,10 @@ export function usageFromOpenAI(value: unknown): Usage | undefined {
   return usage;
 }
 
+const USAGE_KEY = '"usage"';
+/** Made once: a string needle is encoded into a new buffer by every search. */
+const USAGE_KEY_BYTES = Buffer.from(USAGE_KEY);
+
 /** A JSON body as received (a Buffer) or as text (a stream's chunk). */
 type JsonText = Buffer | string;
 
@@ -40,7 +44,7 @@ function skipSpace(raw: JsonText, at: number): number {
  * bytes, still cost three times as much to parse whole).
  */
 export function extractUsage(raw: JsonText): Usage | undefined {
-  const key = raw.lastIndexOf('"usage"');
+  const key = typeof raw === 'string' ? raw.lastIndexOf(USAGE_KEY) : raw.lastIndexOf(USAGE_KEY_BYTES);
   if (key < 0) return undefined;
   // The value itself must be an object: after `"usage":null` a search for the next "{" found some later object
   // (a choice, a message) and read it as a usage of zeros.
