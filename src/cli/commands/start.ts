@@ -30,24 +30,34 @@ export async function startCommand(argv: string[]): Promise<void> {
   const loaded = await loadConfig(path);
   // Shown once listening, so the curl line has the real address (port 0 picks one).
   let bootstrapKey: string | undefined;
-  const gateway = await Gateway.start({ loaded, configPath: path, announceAdminKey: (secret) => (bootstrapKey = secret) });
-  // Before anything says the gateway is up: a supervisor may signal it as soon as it reads that.
+  const starting = Gateway.start({ loaded, configPath: path, announceAdminKey: (secret) => (bootstrapKey = secret) });
+  // Taken from before the gateway starts: it logs that it listens from inside start(), and a supervisor (or a test)
+  // may signal it as soon as it reads that. A signal that comes while it starts waits for the start to end.
   process.on('SIGHUP', () => {
-    gateway.reload().catch(() => {
-      /* logged by reload; the old config keeps serving */
-    });
+    starting
+      .then((gateway) => gateway.reload())
+      .catch(() => {
+        /* logged by reload; the old config keeps serving (or the start failed, and startCommand reports it) */
+      });
   });
   const stop = (): void => {
-    gateway.shutdown().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        gateway.services.log.error({ err }, 'shutdown failed');
-        process.exit(1);
+    starting.then(
+      (gateway) =>
+        gateway.shutdown().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            gateway.services.log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        ),
+      () => {
+        /* the start failed: startCommand reports it */
       },
     );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  const gateway = await starting;
   if (bootstrapKey !== undefined) announce(gateway.url)(bootstrapKey);
   if (path === undefined) {
     process.stdout.write(`archway: no archway.yaml here, running the quickstart config (simulated models). Listening on ${gateway.url}\n`);
