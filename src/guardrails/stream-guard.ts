@@ -36,8 +36,8 @@ export class StreamOutputGuard {
   #frameEnds: number[] = [];
   #framesText = '';
   /** Where the last chunk seen is (its JSON text, not copied out until needed), to shape the frames that release
-   *  held text or end a blocked stream. */
-  #last: { text: string; from: number; to: number } | undefined;
+   *  held text or end a blocked stream; `text` is empty until there is one. Updated in place: frames are many. */
+  readonly #last = { text: '', from: 0, to: 0 };
   /** The previous frame's shape: the frames of a stream share theirs, so the next one's is checked against it first. */
   readonly #shape: ChunkShape = { delta: -1, tail: '' };
   readonly findings: Finding[] = [];
@@ -67,7 +67,7 @@ export class StreamOutputGuard {
       const dataAt = has(frames, 'data: ', frameStart) ? frameStart + 6 : -1;
       const fast = dataAt < 0 ? undefined : singleChoiceContent(frames, this.#shape, dataAt, end);
       if (fast !== undefined) {
-        this.#last = { text: frames, from: dataAt, to: end };
+        this.#lastChunkAt(frames, dataAt, end);
         // A role comes first and must not wait behind text, so a frame with both takes the text way.
         if (this.#vault === null && this.#held.size === 0 && !(fast.hasRole && fast.value !== '')) {
           const released = this.#holdFrame(frameAt(frames, frameStart, found), fast.value, fast.finishing);
@@ -96,7 +96,7 @@ export class StreamOutputGuard {
         out += frameAt(frames, frameStart, found);
         continue;
       }
-      this.#last = { text: frames, from: dataAt, to: end };
+      this.#lastChunkAt(frames, dataAt, end);
       let keep = false;
       for (const choice of chunk.choices) {
         const index = choice.index ?? 0;
@@ -130,16 +130,22 @@ export class StreamOutputGuard {
     for (const index of [...this.#held.keys()]) {
       const result = this.#release(index, '', true);
       if (result.blocked) return { frames: out, blocked: result.blocked };
-      if (result.text !== '' && this.#last !== undefined) {
+      if (result.text !== '' && this.#last.text !== '') {
         out += `data: ${JSON.stringify({ ...this.#template(), choices: [{ index, delta: { content: result.text }, finish_reason: null }] })}\n\n`;
       }
     }
     return { frames: out };
   }
 
+  #lastChunkAt(text: string, from: number, to: number): void {
+    this.#last.text = text;
+    this.#last.from = from;
+    this.#last.to = to;
+  }
+
   #template(): Chunk {
     try {
-      return this.#last === undefined ? {} : (JSON.parse(this.#last.text.slice(this.#last.from, this.#last.to)) as Chunk);
+      return this.#last.text === '' ? {} : (JSON.parse(this.#last.text.slice(this.#last.from, this.#last.to)) as Chunk);
     } catch {
       return {};
     }

@@ -53,7 +53,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         const chunks = this.#chunks;
         return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
       }
-      await this.#wait();
+      await this.arrival();
     }
   }
 
@@ -78,12 +78,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return this.#ended ? null : undefined;
   }
 
-  /** Resolves when `take()` has something new to give: a chunk, the end of the body, or an error. */
+  /** Resolves when something new has come: a chunk, the end of the body, or an error. */
   arrival(): Promise<void> {
-    return this.#wait();
-  }
-
-  #wait(): Promise<void> {
     return new Promise((resolve) => (this.#waiter = { resolve }));
   }
 

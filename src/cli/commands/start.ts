@@ -40,23 +40,19 @@ export async function startCommand(argv: string[]): Promise<void> {
         /* logged by reload; the old config keeps serving (or the start failed, and startCommand reports it) */
       });
   });
-  const stop = (): void => {
-    starting.then(
-      (gateway) =>
-        gateway.shutdown().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            gateway.services.log.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        ),
-      () => {
-        /* the start failed: startCommand reports it */
-      },
-    );
+  const stop = async (): Promise<void> => {
+    const gateway = await starting.catch(() => undefined); // a failed start: startCommand reports it
+    if (gateway === undefined) return;
+    try {
+      await gateway.shutdown();
+      process.exit(0);
+    } catch (err) {
+      gateway.services.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
   const gateway = await starting;
   if (bootstrapKey !== undefined) announce(gateway.url)(bootstrapKey);
   if (path === undefined) {

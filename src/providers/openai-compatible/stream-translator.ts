@@ -31,7 +31,7 @@ export class OpenAIPassthroughTranslator implements StreamTranslator {
     if (USAGE_OBJECT.test(data)) {
       this.usage = extractUsage(data) ?? this.usage;
       if (!this.#clientWantsUsage && NO_CHOICES.test(data)) return undefined;
-    } else if (mayBeError(data) && ERROR_EVENT.test(data)) {
+    } else if (ERROR_EVENT.test(data)) {
       const parsed = safeParse(data);
       const error = parsed?.error as { message?: unknown } | undefined;
       this.upstreamError = typeof error?.message === 'string' ? error.message : 'upstream sent an error event';
@@ -70,12 +70,6 @@ const ERROR_EVENT = /^\{\s*"error"\s*:/;
 const NO_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 // Run on every chunk until the first token: a non-empty content or refusal string, or a tool call.
 const CONTENT = /"(?:content|refusal)"\s*:\s*"[^"]|"tool_calls"\s*:\s*\[/;
-
-/** False when a chunk cannot match ERROR_EVENT, which most are told by their first key: one that starts right after
- *  the brace and is not "error". */
-function mayBeError(data: string): boolean {
-  return data.charCodeAt(1) !== 34 /* " */ || data.charCodeAt(2) === 101 /* e */;
-}
 
 function hasContent(data: string): boolean {
   return CONTENT.test(data);

@@ -123,6 +123,23 @@ describe('StreamOutputGuard', () => {
     assert.equal(contentOf(out), 'Call me at [CREDIT_CARD] or later, [CREDIT_CARD], thanks');
   });
 
+  test('frames handed over together read as if they came one by one, a frame without its blank line included', () => {
+    const streams = {
+      'Reach me at [CREDIT_CARD] any day. A longer tail of plain words follows it here.': ['Reach me ', 'at 4111 1111 ', '1111 1111', ' any day. ', 'A longer tail of plain words follows it here.'],
+      'Nothing to hide in this answer, only plain words.': ['Nothing to hide ', 'in this answer, ', 'only plain words.'],
+    };
+    for (const [expected, pieces] of Object.entries(streams)) {
+      const frames = [frame({ role: 'assistant', content: '' }), ...pieces.map((p) => frame({ content: p })), frame({}, 'stop')];
+      const one = new StreamOutputGuard([pii]);
+      const oneByOne = frames.map((f) => one.push(f).frames).join('') + one.flush().frames;
+      const together = new StreamOutputGuard([pii]);
+      // Two pushes of several frames each; the last frame comes without its blank line, and goes out with it.
+      const byTwo = together.push(frames.slice(0, 3).join('')).frames + together.push(frames.slice(3).join('').slice(0, -2)).frames + together.flush().frames;
+      assert.equal(byTwo, oneByOne, expected);
+      assert.equal(contentOf(byTwo), expected);
+    }
+  });
+
   test('the held tail comes out at the end even without a finish frame', () => {
     const guard = new StreamOutputGuard([pii]);
     const out = guard.push(frame({ content: 'short answer' })).frames + guard.flush().frames;
