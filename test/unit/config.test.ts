@@ -54,6 +54,17 @@ describe('parseConfig: valid configs', () => {
     }, TypeError);
   });
 
+  it("the benchmark's configs are valid and turn on what each says it measures", async () => {
+    const { readFile } = await import('node:fs/promises');
+    const env = { MOCK_BASE_URL: 'http://127.0.0.1:18080/v1' };
+    const bench = async (name: string): Promise<Config> => parseConfig(await readFile(new URL(`../../bench/${name}.bench.yaml`, import.meta.url), 'utf8'), name, env);
+    const features = (c: Config) => ({ policies: c.policies.length > 0, quotas: Object.keys(c.quotas.keys).length > 0, cache: c.cache.exact.enabled });
+    assert.deepEqual(features(await bench('default')), { policies: false, quotas: false, cache: false });
+    assert.deepEqual(features(await bench('security')), { policies: true, quotas: false, cache: false });
+    assert.deepEqual(features(await bench('cost')), { policies: false, quotas: true, cache: true });
+    assert.deepEqual(features(await bench('archway')), { policies: true, quotas: true, cache: true });
+  });
+
   it('gives each parse its own objects (defaults are not shared)', () => {
     const a = parseConfig(QUICKSTART_YAML, 'quickstart', {});
     const b = parseConfig(QUICKSTART_YAML, 'quickstart', { ARCHWAY_PORT: '9' });
