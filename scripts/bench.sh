@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: Archway beside direct-to-upstream, the bare Node ceiling and Portkey, in one run of the shared
 # side-by-side benchmark (../shared/bench/peer-bench.sh). Extra knobs pass through (ROUNDS, PHASES, MOCK_CHUNK_DELAY_MS…);
-# ARCHWAY_BENCH_CONFIG picks the gateway's config (default: bench/archway.bench.yaml, every feature on).
+# ARCHWAY_BENCH_CONFIG picks the gateway's config: bench/archway.bench.yaml (the default: every feature on),
+# bench/default.bench.yaml (the default pipeline), bench/security.bench.yaml or bench/cost.bench.yaml (one issue's features).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=${BENCH_DIR:-$ROOT/../shared/bench}
