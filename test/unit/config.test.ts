@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigError, type ConfigProblem } from '../../src/config/config-error.ts';
 import { QUICKSTART_YAML } from '../../src/config/quickstart.ts';
@@ -55,7 +56,6 @@ describe('parseConfig: valid configs', () => {
   });
 
   it("the benchmark's configs are valid and turn on what each says it measures", async () => {
-    const { readFile } = await import('node:fs/promises');
     const env = { MOCK_BASE_URL: 'http://127.0.0.1:18080/v1' };
     const bench = async (name: string): Promise<Config> => parseConfig(await readFile(new URL(`../../bench/${name}.bench.yaml`, import.meta.url), 'utf8'), name, env);
     const features = (c: Config) => ({ policies: c.policies.length > 0, quotas: Object.keys(c.quotas.keys).length > 0, cache: c.cache.exact.enabled });
